@@ -1,0 +1,100 @@
+// swift-tools-version: 6.1
+//
+// seclab: a zero-knowledge secrets manager for CI/CD.
+//
+// The target graph is layered and every arrow points down (see docs/architecture.md):
+//
+//   C modules      CSodium, CBigNum (libcrypto BN shim), CCurlShim (libcurl shim)
+//   primitives     SeclabPrimitives   libsodium wrappers, secret buffers, strict encodings
+//   constructions  SeclabSRP          SRP-6a arithmetic (client + server)   spec §8
+//                  SeclabHPKE         RFC 9180 base/auth modes               spec §1, §6.1
+//                  SeclabFormat       xc1./hp1. texts, ids, key refs         spec §0, §2
+//   key hierarchy  SeclabKeys         2SKD, account/vault/machine keys, items  spec §3–§7
+//                  SeclabPassphrase   NFKD passphrase normalization (full Foundation, CLI only)
+//
+// The server side must never depend on SeclabKeys, SeclabHPKE or SeclabPassphrase: the
+// zero-knowledge claim is visible here, and `Tests/SeclabArchitectureTests` checks it.
+import PackageDescription
+
+/// One strict set of settings for every Swift target.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "seclab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SeclabKeys", targets: ["SeclabKeys"]),
+    ],
+    targets: [
+        // MARK: C modules
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(
+            name: "CBigNum",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+
+        // MARK: primitives and constructions
+        .target(
+            name: "SeclabPrimitives",
+            dependencies: ["CSodium"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabSRP",
+            dependencies: ["SeclabPrimitives", "CBigNum"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabHPKE",
+            dependencies: ["SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabFormat",
+            dependencies: ["SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: key hierarchy (clients only)
+        .target(
+            name: "SeclabKeys",
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabPassphrase",
+            dependencies: ["SeclabKeys"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: benchmarks (release mode, never run by the tests)
+        .executableTarget(
+            name: "seclab-bench-crypto",
+            dependencies: ["SeclabPrimitives", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "CSodium"],
+            path: "bench/crypto",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: tests
+        .testTarget(
+            name: "SeclabCryptoTests",
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabVectorTests",
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            exclude: ["vectors"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,3 @@
+#ifndef SECLAB_CBIGNUM_H
+#define SECLAB_CBIGNUM_H
+#endif

@@ -1,0 +1,4 @@
+#ifndef SECLAB_CSODIUM_SHIM_H
+#define SECLAB_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif

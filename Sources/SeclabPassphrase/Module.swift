@@ -1,0 +1,1 @@
+// \(t): see Package.swift for this target's role.

@@ -1,0 +1,206 @@
+/// An error from a strict text decoder: what was wrong and where.
+public struct DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A one-line message naming what was wrong.
+    public let message: String
+
+    /// Make an error with a message.
+    public init(_ message: String) { self.message = message }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// base64url without padding (RFC 4648 §5), strict as spec §0 requires: padding, white
+/// space, non-alphabet characters and non-zero unused bits are rejected, so one byte
+/// string has exactly one accepted text.
+public enum Base64URL {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    static let reverse: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, char) in alphabet.enumerated() { table[Int(char)] = UInt8(index) }
+        return table
+    }()
+
+    /// Encode without padding.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        var out = [UInt8]()
+        out.reserveCapacity((input.count * 4 + 2) / 3)
+        var i = 0
+        while i + 3 <= input.count {
+            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)]); out.append(alphabet[Int(n & 63)])
+            i += 3
+        }
+        switch input.count - i {
+        case 1:
+            let n = UInt32(input[i]) << 16
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+        case 2:
+            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+        default: break
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decode strictly; `what` names the field in the error.
+    public static func decode(_ text: some StringProtocol, what: String = "base64url text") throws(DecodingError) -> [UInt8] {
+        let chars = Array(text.utf8)
+        if chars.count % 4 == 1 {
+            throw DecodingError("\(what): \(chars.count) characters is not a valid base64url length")
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for (position, char) in chars.enumerated() {
+            let value = reverse[Int(char)]
+            if value == 0xFF {
+                if char == UInt8(ascii: "=") {
+                    throw DecodingError("\(what): padding '=' is not allowed (unpadded base64url only)")
+                }
+                throw DecodingError("\(what): character \(position + 1) is not in the base64url alphabet")
+            }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        // Non-canonical: the unused low bits of the last character must be zero (spec §0).
+        if bits > 0, accumulator & ((1 << UInt32(bits)) - 1) != 0 {
+            throw DecodingError("\(what): non-canonical text (unused bits of the last character are not zero)")
+        }
+        return out
+    }
+
+    /// Decode strictly and require an exact byte length.
+    public static func decode(_ text: some StringProtocol, count: Int, what: String) throws(DecodingError) -> [UInt8] {
+        let bytes = try decode(text, what: what)
+        guard bytes.count == count else {
+            throw DecodingError("\(what): expected \(count) bytes, got \(bytes.count)")
+        }
+        return bytes
+    }
+}
+
+/// RFC 4648 base32 (upper case, no padding), strict: non-alphabet characters and non-zero
+/// unused bits are rejected (spec §0, §3). Callers strip the grouping they allow first.
+public enum Base32 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+    static let reverse: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, char) in alphabet.enumerated() { table[Int(char)] = UInt8(index) }
+        return table
+    }()
+
+    /// Encode, upper case, without padding.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        var out = [UInt8]()
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            accumulator = accumulator << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                bits -= 5
+                out.append(alphabet[Int(accumulator >> UInt32(bits) & 31)])
+            }
+        }
+        if bits > 0 { out.append(alphabet[Int(accumulator << UInt32(5 - bits) & 31)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decode strictly (upper case only; callers fold case where their format allows it).
+    public static func decode(_ text: some StringProtocol, what: String = "base32 text") throws(DecodingError) -> [UInt8] {
+        let chars = Array(text.utf8)
+        if [1, 3, 6].contains(chars.count % 8) {
+            throw DecodingError("\(what): \(chars.count) characters is not a valid base32 length")
+        }
+        var out = [UInt8]()
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for (position, char) in chars.enumerated() {
+            let value = reverse[Int(char)]
+            if value == 0xFF {
+                if char == UInt8(ascii: "=") { throw DecodingError("\(what): padding '=' is not allowed") }
+                throw DecodingError("\(what): character \(position + 1) is not in the base32 alphabet")
+            }
+            accumulator = (accumulator << 5 | UInt32(value)) & 0xFFFF
+            bits += 5
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        if bits > 0, accumulator & ((1 << UInt32(bits)) - 1) != 0 {
+            throw DecodingError("\(what): non-canonical text (unused bits of the last character are not zero)")
+        }
+        return out
+    }
+}
+
+/// Lower-case hexadecimal, for vectors, logs of public values and fingerprints.
+public enum Hex {
+    /// Encode lower case.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decode either case; odd lengths and non-hex characters are rejected.
+    public static func decode(_ text: some StringProtocol) throws(DecodingError) -> [UInt8] {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { throw DecodingError("hex text has an odd number of characters") }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else {
+                throw DecodingError("hex text: character \(i + 1) is not a hex digit")
+            }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}
+
+/// CRC-32/ISO-HDLC (the zlib CRC), used only as a typo check in credential text (spec §6.2).
+public enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    /// The checksum of `bytes`.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+
+    /// The checksum of `bytes`.
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0) }
+    }
+}

@@ -1,0 +1,169 @@
+import CSodium
+
+/// SHA-256 (spec §0 `H(x)`), on libsodium's `crypto_hash_sha256`.
+public enum SHA256 {
+    /// The digest length in bytes.
+    public static let byteCount = 32
+
+    /// The SHA-256 digest of `message`.
+    public static func hash(_ message: some Collection<UInt8>) -> [UInt8] {
+        Sodium.ready()
+        var state = crypto_hash_sha256_state()
+        crypto_hash_sha256_init(&state)
+        update(&state, Array(message))
+        return finish(&state)
+    }
+
+    /// The SHA-256 digest of the concatenation of `parts`, without building the concatenation.
+    public static func hash(parts: [[UInt8]]) -> [UInt8] {
+        Sodium.ready()
+        var state = crypto_hash_sha256_state()
+        crypto_hash_sha256_init(&state)
+        for part in parts { update(&state, part) }
+        return finish(&state)
+    }
+
+    /// The SHA-256 digest of secret bytes.
+    public static func hash(_ secret: SecretBytes) -> [UInt8] {
+        Sodium.ready()
+        var state = crypto_hash_sha256_state()
+        crypto_hash_sha256_init(&state)
+        secret.withUnsafeBytes { buffer in
+            _ = crypto_hash_sha256_update(&state, buffer.bytePointer, UInt64(buffer.count))
+        }
+        return finish(&state)
+    }
+
+    private static func update(_ state: inout crypto_hash_sha256_state, _ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            _ = crypto_hash_sha256_update(&state, buffer.baseAddress, UInt64(buffer.count))
+        }
+    }
+
+    private static func finish(_ state: inout crypto_hash_sha256_state) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: byteCount)
+        crypto_hash_sha256_final(&state, &out)
+        return out
+    }
+}
+
+/// HMAC-SHA256 (spec §0 `HMAC(key, msg)`), on `crypto_auth_hmacsha256_init/update/final`,
+/// which accept keys of any length as RFC 2104 requires.
+public enum HMACSHA256 {
+    /// The tag length in bytes.
+    public static let byteCount = 32
+
+    /// Incremental HMAC state; the key schedule lives inside libsodium's state and is wiped
+    /// when `finalize` runs.
+    public struct Context: ~Copyable {
+        var state = crypto_auth_hmacsha256_state()
+
+        /// Start an HMAC under `key` (any length).
+        public init(key: UnsafeRawBufferPointer) {
+            Sodium.ready()
+            crypto_auth_hmacsha256_init(&state, key.bytePointer, key.count)
+        }
+
+        /// Feed more message bytes.
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0 else { return }
+            crypto_auth_hmacsha256_update(&state, bytes.bytePointer, UInt64(bytes.count))
+        }
+
+        /// Feed more message bytes.
+        public mutating func update(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { update($0) }
+        }
+
+        /// Finish into `out` (32 bytes) and wipe the state.
+        public mutating func finalize(into out: UnsafeMutableRawBufferPointer) {
+            crypto_auth_hmacsha256_final(&state, out.bytePointer)
+            sodium_memzero(&state, MemoryLayout<crypto_auth_hmacsha256_state>.size)
+        }
+    }
+
+    /// The HMAC of `message` under a public or already-exposed `key`.
+    public static func authenticate(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
+        key.withUnsafeBytes { authenticate(message, key: $0) }
+    }
+
+    /// The HMAC of `message` under a secret `key`.
+    public static func authenticate(_ message: [UInt8], key: SecretBytes) -> [UInt8] {
+        key.withUnsafeBytes { authenticate(message, key: $0) }
+    }
+
+    /// The HMAC of `message` under the key bytes at `key`.
+    public static func authenticate(_ message: [UInt8], key: UnsafeRawBufferPointer) -> [UInt8] {
+        var context = Context(key: key)
+        context.update(message)
+        var out = [UInt8](repeating: 0, count: byteCount)
+        out.withUnsafeMutableBytes { context.finalize(into: $0) }
+        return out
+    }
+
+    /// Verify `tag` (possibly truncated, at least 16 bytes) in constant time.
+    public static func verify(_ tag: [UInt8], message: [UInt8], key: [UInt8]) -> Bool {
+        guard tag.count >= 16, tag.count <= byteCount else { return false }
+        let full = authenticate(message, key: key)
+        return constantTimeEquals(full.prefix(tag.count), tag)
+    }
+}
+
+/// HKDF-SHA256 (RFC 5869), built on the HMAC API because libsodium 1.0.18 has no HKDF.
+public enum HKDFSHA256 {
+    /// RFC 5869 §2.3: L ≤ 255·HashLen. Enforced by hand (libsodium 1.0.18 has no HKDF to do it).
+    public static let maximumOutputLength = 255 * 32
+
+    /// HKDF-Extract: PRK = HMAC(salt, IKM). An empty salt means 32 zero bytes (RFC 5869 §2.2).
+    public static func extract(salt: [UInt8], ikm: UnsafeRawBufferPointer) -> SecretBytes {
+        let saltBytes = salt.isEmpty ? [UInt8](repeating: 0, count: 32) : salt
+        return SecretBytes(count: 32) { out in
+            saltBytes.withUnsafeBytes { key in
+                var context = HMACSHA256.Context(key: key)
+                context.update(ikm)
+                context.finalize(into: out)
+            }
+        }
+    }
+
+    /// HKDF-Expand: OKM of `length` bytes from `prk` and `info`.
+    public static func expand(prk: SecretBytes, info: [UInt8], length: Int) throws(CryptoError) -> SecretBytes {
+        guard length >= 0, length <= maximumOutputLength else {
+            throw .outputTooLong(what: "HKDF-SHA256", maximum: maximumOutputLength, requested: length)
+        }
+        return prk.withUnsafeBytes { key in
+            SecretBytes(count: length) { out in
+                var previous = [UInt8]()
+                var produced = 0
+                var counter: UInt8 = 1
+                var block = [UInt8](repeating: 0, count: 32)
+                while produced < length {
+                    var context = HMACSHA256.Context(key: key)
+                    context.update(previous)
+                    context.update(info)
+                    context.update([counter])
+                    block.withUnsafeMutableBytes { context.finalize(into: $0) }
+                    let take = min(32, length - produced)
+                    for i in 0..<take { out[produced + i] = block[i] }
+                    produced += take
+                    previous = block
+                    counter &+= 1
+                }
+                sodium_memzero(&block, block.count)
+                sodium_memzero(&previous, previous.count)
+            }
+        }
+    }
+
+    /// Extract then expand (spec §0 `HKDF(ikm, salt, info, L)`).
+    public static func derive(ikm: SecretBytes, salt: [UInt8], info: [UInt8], length: Int) throws(CryptoError) -> SecretBytes {
+        let prk = ikm.withUnsafeBytes { extract(salt: salt, ikm: $0) }
+        return try expand(prk: prk, info: info, length: length)
+    }
+
+    /// Extract then expand over public input keying material (tests, HPKE labelled inputs).
+    public static func derive(ikm: [UInt8], salt: [UInt8], info: [UInt8], length: Int) throws(CryptoError) -> SecretBytes {
+        let prk = ikm.withUnsafeBytes { extract(salt: salt, ikm: $0) }
+        return try expand(prk: prk, info: info, length: length)
+    }
+}
