@@ -4,7 +4,8 @@
 //
 // The target graph is layered and every arrow points down (see docs/architecture.md):
 //
-//   C modules      CSodium, CBigNum (libcrypto BN shim), CCurlShim (libcurl shim)
+//   C modules      CSodium, CCurl (system libraries), CBigNum (libcrypto BN shim),
+//                  CCurlShim (fixed-type wrappers for libcurl's variadic setopt/getinfo)
 //   primitives     SeclabPrimitives   libsodium wrappers, secret buffers, strict encodings
 //   constructions  SeclabSRP          SRP-6a arithmetic (client + server)   spec §8
 //                  SeclabHPKE         RFC 9180 base/auth modes               spec §1, §6.1
@@ -36,6 +37,15 @@ let package = Package(
             name: "CSodium",
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CCurlShim",
+            dependencies: ["CCurl"]
         ),
         .target(
             name: "CBigNum",
@@ -87,7 +97,7 @@ let package = Package(
         // MARK: tests
         .testTarget(
             name: "SeclabCryptoTests",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase", "CCurlShim"],
             swiftSettings: strictSettings
         ),
         .testTarget(
