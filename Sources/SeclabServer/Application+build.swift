@@ -46,6 +46,8 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
 
     let database = try SeclabDatabase(location: config.database, logger: logger)
     do { try await database.migrate() } catch {
+        // Migration statements carry no client data, so the driver's full report is safe here.
+        logger.error("migration failed", metadata: ["error": .string(String(reflecting: error))])
         await database.shutdown()
         throw StartupError("cannot open or migrate the database (\(config.database)): \(String(describing: type(of: error)))")
     }

@@ -96,11 +96,7 @@ public struct Serve: AsyncParsableCommand {
     /// Run until SIGTERM or SIGINT; then stop accepting, finish in-flight requests, close the database.
     public func serve() async throws {
         let config = try makeConfig()
-        do {
-            let app = try await buildApplication(config)
-            try await app.runService()
-        } catch let error as StartupError {
-            throw ValidationError(error.description)
-        }
+        let app = try await buildApplication(config)
+        try await app.runService()
     }
 }

@@ -121,7 +121,7 @@ extension SeclabDatabase {
         try await write { tx in
             if dialect.name == "postgres" {
                 // Two replicas starting together must not both create the tables.
-                try await tx.sql.raw("SELECT pg_advisory_xact_lock(7369636c)").run()
+                try await tx.sql.raw("SELECT pg_advisory_xact_lock(736563)").run()
             }
             try await tx.sql.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
             let row = try await tx.sql.raw("SELECT MAX(version) AS v FROM schema_migrations").first()
