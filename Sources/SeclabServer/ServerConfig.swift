@@ -33,8 +33,11 @@ public struct ServerConfig: Sendable {
     public var argon2Concurrency: Int = 2
     /// At most this many Argon2id verifications may wait; beyond that the server answers 503.
     public var argon2QueueLimit: Int = 64
-    /// Backoff for failed authentications.
+    /// Backoff for failed authentications of one account or machine slot.
     public var throttle = ThrottlePolicy()
+    /// Backoff for failed authentications from one client address: more lenient, since many
+    /// clients can share an address (NAT, CI runners).
+    public var addressThrottle = ThrottlePolicy(freeFailures: 50)
     /// Largest request body on ordinary routes (one 1 MiB value blob fits with room to spare).
     public var maxBodyBytes: Int = 2 * 1024 * 1024
     /// Largest request body of a rekey (the whole re-encrypted item set).

@@ -39,4 +39,12 @@ extension Services {
     }
 
     static func addressKey(_ context: SeclabRequestContext) -> String { "addr:\(context.clientAddress ?? "unknown")" }
+
+    /// The counters one failed authentication increments: the principal's (when known) and
+    /// the client address's, each with its policy.
+    func failureKeys(principal: String?, context: SeclabRequestContext) -> [(key: String, policy: ThrottlePolicy)] {
+        var keys = [(key: Services.addressKey(context), policy: config.addressThrottle)]
+        if let principal { keys.append((key: principal, policy: config.throttle)) }
+        return keys
+    }
 }

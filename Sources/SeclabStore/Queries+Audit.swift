@@ -54,9 +54,9 @@ extension Transaction {
         return try rows.map { try $0.decode(column: "blocked_until", as: Int64.self) }.max() ?? 0
     }
 
-    /// Count one failure against each key and set its block.
-    public func recordFailure(keys: [String], policy: ThrottlePolicy, now: Int64) async throws {
-        for key in keys {
+    /// Count one failure against each key and set its block under that key's policy.
+    public func recordFailure(keys: [(key: String, policy: ThrottlePolicy)], now: Int64) async throws {
+        for (key, policy) in keys {
             let failures = try await sql.raw("""
                 INSERT INTO throttles (throttle_key, failures, blocked_until, updated_at) VALUES (\(bind: key), 1, 0, \(bind: now))
                 ON CONFLICT (throttle_key) DO UPDATE SET

@@ -53,7 +53,7 @@ struct LoginController {
         let now = Clock.nowMillis()
         let address = context.clientAddress
         guard let pending = try await services.database.read({ tx in try await tx.login(id: body.loginID) }) else {
-            return try await failed(accountID: nil, keys: [Services.addressKey(context)], context: context, now: now)
+            return try await failed(accountID: nil, throttleKey: nil, context: context, now: now)
         }
         let keys = ["acct:\(pending.accountID)", Services.addressKey(context)]
         do {
@@ -65,7 +65,7 @@ struct LoginController {
         }
         // Single use: whoever deletes the row owns the attempt (spec §8).
         guard let login = try await services.database.write({ tx in try await tx.takeLogin(id: body.loginID) }), login.expiresAt > now else {
-            return try await failed(accountID: nil, keys: [Services.addressKey(context)], context: context, now: now)
+            return try await failed(accountID: nil, throttleKey: nil, context: context, now: now)
         }
         let proof = try WireCheck.bytes(body.clientProof, count: 32, field: "client_proof")
         var serverProof: [UInt8]?
@@ -80,7 +80,7 @@ struct LoginController {
         }
         // A decoy can never succeed, whatever the arithmetic said.
         guard let serverProof, login.isDecoy == 0 else {
-            return try await failed(accountID: login.isDecoy == 0 ? login.accountID : nil, keys: keys, context: context, now: now)
+            return try await failed(accountID: login.isDecoy == 0 ? login.accountID : nil, throttleKey: "acct:\(login.accountID)", context: context, now: now)
         }
         let (token, tokenHash) = SessionTokens.generate()
         let session = SessionRecord(tokenHash: tokenHash, accountID: login.accountID, createdAt: now, lastUsedAt: now,
@@ -101,11 +101,11 @@ struct LoginController {
     }
 
     /// Count the failure, audit it, answer like a wrong passphrase (decoys included).
-    private func failed(accountID: String?, keys: [String], context: SeclabRequestContext, now: Int64) async throws -> Response {
+    private func failed(accountID: String?, throttleKey: String?, context: SeclabRequestContext, now: Int64) async throws -> Response {
         services.metrics.authFailure(kind: "srp")
-        let policy = services.config.throttle
+        let keys = services.failureKeys(principal: throttleKey, context: context)
         try await services.database.write { tx in
-            try await tx.recordFailure(keys: keys, policy: policy, now: now)
+            try await tx.recordFailure(keys: keys, now: now)
             try await tx.audit(AuditRecord(time: now, actorID: accountID, actorKind: accountID == nil ? "anonymous" : "account",
                                            action: "auth.srp", clientAddress: context.clientAddress, outcome: "failed"))
         }

@@ -92,9 +92,9 @@ struct MachineController {
         let verified = try await services.machineAuth.verify(credential, authHash: state?.authHash, now: now, metrics: services.metrics)
         guard verified, let state else {
             services.metrics.authFailure(kind: "machine")
-            let policy = services.config.throttle
+            let failureKeys = services.failureKeys(principal: "slot:\(slotID)", context: context)
             try await services.database.write { tx in
-                try await tx.recordFailure(keys: keys, policy: policy, now: now)
+                try await tx.recordFailure(keys: failureKeys, now: now)
                 try await tx.audit(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
                                                vaultID: state?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed"))
             }
