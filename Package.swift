@@ -24,6 +24,10 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// COMPILE-TIME GAP: the SRP login endpoints (and their tests) compile only once SeclabSRP
+/// from the crypto core is merged; then this becomes `[.define("SECLAB_SRP_READY")]`.
+let srpReady: [SwiftSetting] = []
+
 let package = Package(
     name: "seclab",
     platforms: [.macOS(.v15)],
@@ -119,7 +123,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings + srpReady
         ),
         .executableTarget(
             name: "seclab-server",
@@ -153,7 +157,7 @@ let package = Package(
                 "SeclabServer", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings + srpReady
         ),
     ]
 )

@@ -31,7 +31,9 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     /// Render as JSON.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ErrorResponse(error: .init(code: code, message: message, field: field))
-        let data = try JSONEncoder().encode(body)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(body)
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
