@@ -27,7 +27,8 @@ public struct Serve: AsyncParsableCommand {
         abstract: "Serve the /v1 API.",
         discussion: """
             Environment: SECLAB_LISTEN (HOST:PORT), SECLAB_DATABASE (sqlite:PATH or postgres://…), \
-            SECLAB_LOG_LEVEL (trace…critical). Flags win over the environment.
+            SECLAB_LOG_LEVEL (trace…critical), SECLAB_SESSION_IDLE_SECONDS (default 1800), \
+            SECLAB_SESSION_MAX_SECONDS (default 43200). Flags win over the environment.
             """
     )
 
@@ -77,6 +78,13 @@ public struct Serve: AsyncParsableCommand {
         config.tlsCertificatePath = tlsCert
         config.tlsKeyPath = tlsKey
         config.allowInsecureHTTP = allowInsecureHTTP
+        for (name, keyPath) in [("SECLAB_SESSION_IDLE_SECONDS", \ServerConfig.sessionIdleMillis), ("SECLAB_SESSION_MAX_SECONDS", \ServerConfig.sessionAbsoluteMillis)] {
+            guard let text = Self.environment(name) else { continue }
+            guard let seconds = Int64(text), seconds > 0, seconds <= 30 * 86_400 else {
+                throw ValidationError("\(name) must be a number of seconds from 1 to 2592000")
+            }
+            config[keyPath: keyPath] = seconds * 1000
+        }
         if let level = Self.environment("SECLAB_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("SECLAB_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
             config.logLevel = parsed

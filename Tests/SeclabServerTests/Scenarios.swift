@@ -215,6 +215,29 @@ enum Scenarios {
             #expect(audit.events.contains { $0.action == "auth.machine" && $0.outcome == "failed" })
         }
     }
+
+    /// Item size limits (spec §7: value ≤ 1 MiB, name ≤ 256 bytes) and session idle expiry.
+    static func limitsAndExpiry(_ engine: Engine) async throws {
+        let server = try ServerProcess(engine: engine, environment: ["SECLAB_SESSION_IDLE_SECONDS": "2"])
+        try await server.waitUntilListening()
+        let anonymous = HTTPClient(baseURL: server.baseURL)
+        let owner = try await anonymous.login(try await anonymous.registerAccount())
+        let api = anonymous.authorized(owner)
+        let vault = try await TestVault.create(api)
+        let path = "/v1/vaults/\(vault.vaultID)/items/\(Fake.b64u(32))"
+        let largest = PutItemRequest(encName: Fake.aead(bytes: 256), encValue: Fake.aead(bytes: 1 << 20))
+        #expect(try await api.send("PUT", path, json: largest).status == 200)
+        let valueTooBig = try await api.send("PUT", path, json: PutItemRequest(encName: Fake.aead(bytes: 1), encValue: Fake.aead(bytes: (1 << 20) + 1)))
+        #expect(valueTooBig.status == 400 && valueTooBig.errorField == "enc_value")
+        let nameTooBig = try await api.send("PUT", path, json: PutItemRequest(encName: Fake.aead(bytes: 257), encValue: Fake.aead(bytes: 1)))
+        #expect(nameTooBig.status == 400 && nameTooBig.errorField == "enc_name")
+        let badRef = try await api.send("PUT", "/v1/vaults/\(vault.vaultID)/items/short", json: largest)
+        #expect(badRef.status == 400 && badRef.errorField == "key_ref")
+        // Idle expiry: two seconds without a request ends the session.
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await api.get("/v1/vaults").status == 401)
+        #expect(await server.stop() == 0)
+    }
     #endif
 
     /// Bad input: 400s naming the field, 409 on duplicates, 413 on oversize bodies; never a 500.
@@ -276,6 +299,7 @@ struct SQLiteAPITests {
     @Test func lifecycle() async throws { try await Scenarios.lifecycle(.sqlite) }
     @Test func denialsAndDecoys() async throws { try await Scenarios.denialsAndDecoys(.sqlite) }
     @Test func throttling() async throws { try await Scenarios.throttling(.sqlite) }
+    @Test func limitsAndExpiry() async throws { try await Scenarios.limitsAndExpiry(.sqlite) }
     #endif
     @Test func badInput() async throws { try await Scenarios.badInput(.sqlite) }
 }
@@ -286,6 +310,7 @@ struct PostgresAPITests {
     @Test func lifecycle() async throws { try await Scenarios.lifecycle(.postgres) }
     @Test func denialsAndDecoys() async throws { try await Scenarios.denialsAndDecoys(.postgres) }
     @Test func throttling() async throws { try await Scenarios.throttling(.postgres) }
+    @Test func limitsAndExpiry() async throws { try await Scenarios.limitsAndExpiry(.postgres) }
     #endif
     @Test func badInput() async throws { try await Scenarios.badInput(.postgres) }
 }
