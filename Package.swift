@@ -25,11 +25,26 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// COMPILE-TIME GAP: the SRP login endpoints (and their tests) compile only once SeclabSRP
+/// from the crypto core is merged; then this becomes `[.define("SECLAB_SRP_READY")]`.
+let srpReady: [SwiftSetting] = []
+
 let package = Package(
     name: "seclab",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SeclabKeys", targets: ["SeclabKeys"]),
+        .library(name: "SeclabAPI", targets: ["SeclabAPI"]),
+        .executable(name: "seclab-server", targets: ["seclab-server"]),
+    ],
+    dependencies: [
+        // Server side only (issue 3). Versions are the ones mirrored on the build machines.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // MARK: C modules
@@ -86,6 +101,46 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: server side (issue 3). Never SeclabKeys, SeclabHPKE or SeclabPassphrase here.
+        .target(
+            name: "SeclabAPI",
+            dependencies: ["SeclabPrimitives", "SeclabFormat"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabStore",
+            dependencies: [
+                "SeclabAPI",
+                "SeclabPrimitives",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabServer",
+            dependencies: [
+                "SeclabAPI",
+                "SeclabStore",
+                "SeclabPrimitives",
+                "SeclabFormat",
+                "SeclabSRP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings + srpReady
+        ),
+        .executableTarget(
+            name: "seclab-server",
+            dependencies: ["SeclabServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: benchmarks (release mode, never run by the tests)
         .executableTarget(
             name: "seclab-bench-crypto",
@@ -105,6 +160,14 @@ let package = Package(
             dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
             exclude: ["vectors"],
             swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabServerTests",
+            dependencies: [
+                "SeclabServer", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings + srpReady
         ),
     ]
 )

@@ -1,0 +1,41 @@
+/// One audit row (seed §07, spec §10): actions and ids, never content, tokens or secrets.
+public struct AuditEvent: Codable, Sendable, Equatable {
+    /// RFC 3339 time.
+    public var time: String
+    /// Account or slot id of the actor, when known.
+    public var actorID: String?
+    /// `account`, `machine` or `anonymous`.
+    public var actorKind: String
+    /// e.g. `vault.create`, `item.put`, `machine.pull`, `auth.machine`.
+    public var action: String
+    /// Vault id, when the action concerns one.
+    public var vaultID: String?
+    /// Slot id, when the action concerns one.
+    public var slotID: String?
+    /// Other account concerned (a share's grantee), if any.
+    public var targetAccountID: String?
+    /// Key refs the action touched (never names).
+    public var keyRefs: [String]
+    /// The client's address as the server saw it.
+    public var clientAddress: String?
+    /// `ok`, `denied`, `failed` or `throttled`.
+    public var outcome: String
+    enum CodingKeys: String, CodingKey {
+        case time, actorID = "actor_id", actorKind = "actor_kind", action, vaultID = "vault_id", slotID = "slot_id"
+        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome
+    }
+    /// Memberwise.
+    public init(time: String, actorID: String?, actorKind: String, action: String, vaultID: String?, slotID: String?, targetAccountID: String?, keyRefs: [String], clientAddress: String?, outcome: String) {
+        self.time = time; self.actorID = actorID; self.actorKind = actorKind; self.action = action; self.vaultID = vaultID
+        self.slotID = slotID; self.targetAccountID = targetAccountID; self.keyRefs = keyRefs
+        self.clientAddress = clientAddress; self.outcome = outcome
+    }
+}
+
+/// `GET /v1/vaults/{vault_id}/audit` response, newest first.
+public struct AuditList: Codable, Sendable, Equatable {
+    /// The rows.
+    public var events: [AuditEvent]
+    /// Memberwise.
+    public init(events: [AuditEvent]) { self.events = events }
+}

@@ -1,0 +1,106 @@
+/// `POST /v1/vaults/{vault_id}/machines` (spec §6.2).
+public struct CreateMachineSlotRequest: ValidatedRequest, Equatable {
+    /// Client-made UUIDv4; also part of the machine credential text.
+    public var slotID: String
+    /// `xc1.` label under the VK.
+    public var encLabel: String
+    /// `xc1.` VK under the slot's unwrap key.
+    public var wrappedVK: String
+    /// `hp1.` owner escrow of the unwrap key (spec §6.2).
+    public var unwrapKeyEscrow: String
+    /// b64u 32 bytes. The server keeps only `crypto_pwhash_str(auth_secret, m1)`.
+    public var authSecret: String
+    enum CodingKeys: String, CodingKey {
+        case slotID = "slot_id", encLabel = "enc_label", wrappedVK = "wrapped_vk"
+        case unwrapKeyEscrow = "unwrap_key_escrow", authSecret = "auth_secret"
+    }
+    /// Memberwise.
+    public init(slotID: String, encLabel: String, wrappedVK: String, unwrapKeyEscrow: String, authSecret: String) {
+        self.slotID = slotID; self.encLabel = encLabel; self.wrappedVK = wrappedVK
+        self.unwrapKeyEscrow = unwrapKeyEscrow; self.authSecret = authSecret
+    }
+    /// Check structure.
+    public func validate() throws(APIValidationError) {
+        try WireCheck.id(slotID, field: "slot_id")
+        try WireCheck.aeadBlob(encLabel, field: "enc_label", maxPlaintext: WireLimits.maxLabelBytes)
+        try WireCheck.aeadBlob(wrappedVK, field: "wrapped_vk", maxPlaintext: WireLimits.maxKeyBytes)
+        try WireCheck.hpkeWrap(unwrapKeyEscrow, field: "unwrap_key_escrow")
+        try WireCheck.bytes(authSecret, count: 32, field: "auth_secret")
+    }
+}
+
+/// A machine slot as its owner sees it: never the auth secret or its hash.
+public struct MachineSlotView: Codable, Sendable, Equatable {
+    /// Slot id.
+    public var slotID: String
+    /// `xc1.` label.
+    public var encLabel: String
+    /// `xc1.` VK under the unwrap key.
+    public var wrappedVK: String
+    /// `hp1.` escrow of the unwrap key.
+    public var unwrapKeyEscrow: String
+    /// RFC 3339 creation time.
+    public var createdAt: String
+    /// RFC 3339 time of the last successful pull, if any.
+    public var lastUsedAt: String?
+    enum CodingKeys: String, CodingKey {
+        case slotID = "slot_id", encLabel = "enc_label", wrappedVK = "wrapped_vk"
+        case unwrapKeyEscrow = "unwrap_key_escrow", createdAt = "created_at", lastUsedAt = "last_used_at"
+    }
+    /// Memberwise.
+    public init(slotID: String, encLabel: String, wrappedVK: String, unwrapKeyEscrow: String, createdAt: String, lastUsedAt: String?) {
+        self.slotID = slotID; self.encLabel = encLabel; self.wrappedVK = wrappedVK
+        self.unwrapKeyEscrow = unwrapKeyEscrow; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// `GET /v1/vaults/{vault_id}/machines` response.
+public struct MachineSlotList: Codable, Sendable, Equatable {
+    /// Live machine slots.
+    public var machines: [MachineSlotView]
+    /// Memberwise.
+    public init(machines: [MachineSlotView]) { self.machines = machines }
+}
+
+/// `POST /v1/machine/pull` body. `key_refs` absent: all live items; present: only those
+/// (an empty list pulls only the keys).
+public struct MachinePullRequest: ValidatedRequest, Equatable {
+    /// The refs to fetch, or nil for all.
+    public var keyRefs: [String]?
+    enum CodingKeys: String, CodingKey { case keyRefs = "key_refs" }
+    /// Memberwise.
+    public init(keyRefs: [String]? = nil) { self.keyRefs = keyRefs }
+    /// Check structure.
+    public func validate() throws(APIValidationError) {
+        guard let keyRefs else { return }
+        guard keyRefs.count <= WireLimits.maxKeyRefsPerRequest else {
+            throw APIValidationError(field: "key_refs", reason: "at most \(WireLimits.maxKeyRefsPerRequest) entries")
+        }
+        for (index, ref) in keyRefs.enumerated() { try WireCheck.keyRef(ref, field: "key_refs[\(index)]") }
+    }
+}
+
+/// `POST /v1/machine/pull` response: everything `seclab-run` needs in one round trip.
+public struct MachinePullResponse: Codable, Sendable, Equatable {
+    /// The vault owner's account id (AAD input, spec §6).
+    public var accountID: String
+    /// The vault id.
+    public var vaultID: String
+    /// The slot id.
+    public var slotID: String
+    /// `xc1.` VK under the unwrap key.
+    public var wrappedVK: String
+    /// `xc1.` index key under the VK.
+    public var wrappedIndexKey: String
+    /// Live items (all, or the ones asked for that exist).
+    public var items: [ItemView]
+    enum CodingKeys: String, CodingKey {
+        case accountID = "account_id", vaultID = "vault_id", slotID = "slot_id", wrappedVK = "wrapped_vk"
+        case wrappedIndexKey = "wrapped_index_key", items
+    }
+    /// Memberwise.
+    public init(accountID: String, vaultID: String, slotID: String, wrappedVK: String, wrappedIndexKey: String, items: [ItemView]) {
+        self.accountID = accountID; self.vaultID = vaultID; self.slotID = slotID
+        self.wrappedVK = wrappedVK; self.wrappedIndexKey = wrappedIndexKey; self.items = items
+    }
+}

@@ -1,0 +1,54 @@
+import Hummingbird
+import SeclabPrimitives
+import SeclabStore
+
+/// A human caller, authenticated by a bearer session token (spec §9).
+struct AccountPrincipal: Sendable {
+    let accountID: String
+    /// b64u H(token): identifies the session without holding the token.
+    let tokenHash: String
+}
+
+/// Session tokens: 32 random bytes, b64u on the wire; only their SHA-256 is stored (spec §9),
+/// so a database leak yields no usable token.
+enum SessionTokens {
+    static func generate() -> (token: String, hash: String) {
+        let secret = SecretBytes.random(count: 32)
+        let token = secret.withUnsafeBytes { Base64URL.encode($0) }
+        return (token, Base64URL.encode(SHA256.hash(secret)))
+    }
+
+    /// H(token) of a bearer text, or nil when the text is not a 32-byte b64u token.
+    static func hash(of text: Substring) -> String? {
+        guard let bytes = try? Base64URL.decode(text, count: 32, what: "token") else { return nil }
+        let secret = SecretBytes(copying: bytes)
+        return Base64URL.encode(SHA256.hash(secret))
+    }
+}
+
+extension Services {
+    /// The session behind `Authorization: Bearer …`, or 401. A failed attempt is audited and
+    /// counted; the idle clock restarts at most once a minute (one write, not one per request).
+    func requireAccount(_ request: Request, context: SeclabRequestContext) async throws -> AccountPrincipal {
+        let now = Clock.nowMillis()
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              let tokenHash = SessionTokens.hash(of: header.dropFirst("Bearer ".count)) else {
+            try await sessionFailure(context: context, now: now)
+        }
+        let idle = config.sessionIdleMillis
+        guard let session = try await database.read({ tx in try await tx.session(tokenHash: tokenHash, now: now, idleMillis: idle) }) else {
+            try await sessionFailure(context: context, now: now)
+        }
+        if now - session.lastUsedAt > 60_000 {
+            try await database.write { tx in try await tx.touchSession(tokenHash: tokenHash, now: now) }
+        }
+        return AccountPrincipal(accountID: session.accountID, tokenHash: tokenHash)
+    }
+
+    private func sessionFailure(context: SeclabRequestContext, now: Int64) async throws -> Never {
+        metrics.authFailure(kind: "session")
+        try await auditAlone(AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.session",
+                                         clientAddress: context.clientAddress, outcome: "failed"))
+        throw APIError.unauthorized
+    }
+}

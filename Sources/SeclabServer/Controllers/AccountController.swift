@@ -1,0 +1,67 @@
+import Hummingbird
+import SeclabAPI
+import SeclabStore
+
+/// `/v1/accounts`, `/v1/account/passphrase`, `/v1/auth/logout`.
+struct AccountController {
+    let services: Services
+
+    func register(on router: Router<SeclabRequestContext>) {
+        router.post("/v1/accounts") { request, context in try await self.create(request, context) }
+        router.get("/v1/accounts/lookup") { request, context in try await self.lookup(request, context) }
+        router.put("/v1/account/passphrase") { request, context in try await self.changePassphrase(request, context) }
+        router.post("/v1/auth/logout") { request, context in try await self.logout(request, context) }
+    }
+
+    func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(RegisterAccountRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let now = Clock.nowMillis()
+        let record = AccountRecord(
+            accountID: body.accountID, email: try WireCheck.email(body.email, field: "email"), kdfProfile: body.kdfProfile,
+            saltAUK: body.saltAUK, saltSRP: body.saltSRP, srpVerifier: body.srpVerifier, publicKey: body.publicKey,
+            encPrivateKey: body.encPrivateKey, createdAt: now, updatedAt: now)
+        let address = context.clientAddress
+        do {
+            try await services.database.write { tx in
+                try await tx.insertAccount(record)
+                try await tx.audit(AuditRecord(time: now, actorID: record.accountID, actorKind: "account", action: "account.create",
+                                               clientAddress: address, outcome: "ok"))
+            }
+        } catch let error as StoreError { throw APIError.from(error) }
+        return try JSONBody.response(RegisterAccountResponse(accountID: record.accountID), status: .created)
+    }
+
+    func lookup(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        _ = try await services.requireAccount(request, context: context)
+        guard let raw = request.uri.queryParameters["email"] else { throw APIError.badRequest(field: "email", "query parameter is required") }
+        let email = try WireCheck.email(String(raw), field: "email")
+        guard let account = try await services.database.read({ tx in try await tx.account(email: email) }) else {
+            throw APIError.notFound("account")
+        }
+        return try JSONBody.response(AccountLookupResponse(accountID: account.accountID, publicKey: account.publicKey))
+    }
+
+    func changePassphrase(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let body = try await JSONBody.decode(ChangePassphraseRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let now = Clock.nowMillis()
+        try await services.database.write { tx in
+            try await tx.replacePassphrase(accountID: principal.accountID, kdfProfile: body.kdfProfile, saltAUK: body.saltAUK,
+                                           saltSRP: body.saltSRP, srpVerifier: body.srpVerifier, encPrivateKey: body.encPrivateKey,
+                                           keepTokenHash: principal.tokenHash, now: now)
+            try await tx.audit(Services.event(principal, "account.passphrase", context: context, now: now))
+        }
+        return Response(status: .noContent)
+    }
+
+    func logout(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let now = Clock.nowMillis()
+        try await services.database.write { tx in
+            try await tx.deleteSession(tokenHash: principal.tokenHash)
+            try await tx.audit(Services.event(principal, "auth.logout", context: context, now: now))
+        }
+        return Response(status: .noContent)
+    }
+}
+

@@ -1,0 +1,77 @@
+import Hummingbird
+import SeclabAPI
+import SeclabStore
+
+/// `/v1/vaults/{vault_id}/items`: latest-only ciphertext items (spec §7). Owner and share
+/// slots both hold the VK, so both may read and write items.
+struct ItemController {
+    let services: Services
+
+    func register(on router: Router<SeclabRequestContext>) {
+        router.get("/v1/vaults/:vault_id/items") { request, context in try await self.list(request, context) }
+        router.put("/v1/vaults/:vault_id/items/:key_ref") { request, context in try await self.put(request, context) }
+        router.delete("/v1/vaults/:vault_id/items/:key_ref") { request, context in try await self.delete(request, context) }
+        router.post("/v1/vaults/:vault_id/items/batch-get") { request, context in try await self.batchGet(request, context) }
+    }
+
+    static func view(_ item: ItemRecord) -> ItemView {
+        ItemView(keyRef: item.keyRef, encName: item.encName, encValue: item.encValue,
+                 updatedAt: Clock.rfc3339(item.updatedAt), deleted: item.deleted != 0)
+    }
+
+    static func keyRef(_ context: SeclabRequestContext) throws -> String {
+        guard let value = context.parameters.get("key_ref") else { throw APIError.badRequest(field: "key_ref", "missing") }
+        do { return try WireCheck.keyRef(value, field: "key_ref") } catch { throw APIError.badRequest(error) }
+    }
+
+    func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        var includeDeleted = false
+        if let flag = request.uri.queryParameters["include_deleted"] {
+            guard flag == "true" || flag == "false" else { throw APIError.badRequest(field: "include_deleted", "must be true or false") }
+            includeDeleted = flag == "true"
+        }
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.list", ownerOnly: false)
+        let includeTombstones = includeDeleted
+        let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, includeDeleted: includeTombstones) }
+        return try JSONBody.response(ItemList(items: items.map(Self.view)))
+    }
+
+    func put(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        let keyRef = try Self.keyRef(context)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.put", ownerOnly: false)
+        let body = try await JSONBody.decode(PutItemRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let now = Clock.nowMillis()
+        let item = ItemRecord(keyRef: keyRef, encName: body.encName, encValue: body.encValue, updatedAt: now, deleted: false)
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: false) { tx, _ in
+            try await tx.putItem(vaultID: vaultID, item)
+            try await tx.audit(Services.event(principal, "item.put", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
+        }
+        return try JSONBody.response(Self.view(item))
+    }
+
+    func delete(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        let keyRef = try Self.keyRef(context)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.delete", ownerOnly: false)
+        let now = Clock.nowMillis()
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: false) { tx, _ in
+            guard try await tx.deleteItem(vaultID: vaultID, keyRef: keyRef, now: now) else { throw StoreError.notFound("item") }
+            try await tx.audit(Services.event(principal, "item.delete", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
+        }
+        return Response(status: .noContent)
+    }
+
+    func batchGet(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.batch_get", ownerOnly: false)
+        let body = try await JSONBody.decode(BatchGetRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, keyRefs: body.keyRefs) }
+        return try JSONBody.response(ItemList(items: items.map(Self.view)))
+    }
+}

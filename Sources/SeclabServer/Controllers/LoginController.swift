@@ -1,0 +1,126 @@
+import Hummingbird
+import SeclabAPI
+import SeclabPrimitives
+import SeclabStore
+#if SECLAB_SRP_READY
+import SeclabSRP
+#endif
+
+/// `POST /v1/auth/srp/start` and `/finish`: SRP-6a (spec §8). Login state (b, A, expiry)
+/// lives in the database, so start and finish may hit different replicas.
+struct LoginController {
+    let services: Services
+
+    func register(on router: Router<SeclabRequestContext>) {
+        router.post("/v1/auth/srp/start") { request, context in try await self.start(request, context) }
+        router.post("/v1/auth/srp/finish") { request, context in try await self.finish(request, context) }
+    }
+
+    #if SECLAB_SRP_READY
+    func start(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(SRPStartRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let email = try WireCheck.email(body.email, field: "email")
+        let clientPublic = try WireCheck.bytes(body.clientPublic, count: WireLimits.srpValueBytes, field: "client_public")
+        // spec §8: A = 0 mod N is refused before anything else.
+        do { _ = try SRP.parsePublicValue(clientPublic, what: "client_public") } catch {
+            throw APIError.badRequest(field: "client_public", "not a valid SRP public value")
+        }
+        let now = Clock.nowMillis()
+        let account = try await services.database.read { tx in try await tx.account(email: email) }
+        let accountID: String, saltAUK: String, saltSRP: String, verifier: [UInt8], profile: String
+        if let account {
+            (accountID, saltAUK, saltSRP, profile) = (account.accountID, account.saltAUK, account.saltSRP, account.kdfProfile)
+            verifier = try Base64URL.decode(account.srpVerifier, count: WireLimits.srpValueBytes, what: "stored verifier")
+        } else {
+            (accountID, saltAUK, saltSRP) = try await services.logins.decoy(email: email, database: services.database)
+            profile = "p1"
+            verifier = services.logins.decoyVerifier
+        }
+        // Throttled accounts and addresses are refused before the modular exponentiation of B.
+        try await services.checkThrottle(keys: ["acct:\(accountID)", Services.addressKey(context)], kind: "srp", now: now)
+        let server = try SRPServer(verifier: verifier)
+        let login = LoginRecord(
+            loginID: UUIDText.random(), accountID: accountID, isDecoy: account == nil, saltSRP: saltSRP,
+            srpVerifier: Base64URL.encode(verifier), secretB: server.secret.withUnsafeBytes { Base64URL.encode($0) },
+            clientPublic: body.clientPublic, clientAddress: context.clientAddress, expiresAt: now + services.config.loginTTLMillis)
+        try await services.database.write { tx in try await tx.insertLogin(login) }
+        return try JSONBody.response(SRPStartResponse(loginID: login.loginID, accountID: accountID, kdfProfile: profile,
+                                                      saltAUK: saltAUK, saltSRP: saltSRP, serverPublic: Base64URL.encode(server.publicValue)))
+    }
+
+    func finish(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(SRPFinishRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let now = Clock.nowMillis()
+        let address = context.clientAddress
+        guard let pending = try await services.database.read({ tx in try await tx.login(id: body.loginID) }) else {
+            return try await failed(accountID: nil, throttleKey: nil, context: context, now: now)
+        }
+        let keys = ["acct:\(pending.accountID)", Services.addressKey(context)]
+        do {
+            try await services.checkThrottle(keys: keys, kind: "srp", now: now)
+        } catch let error as APIError {
+            try await services.auditAlone(AuditRecord(time: now, actorID: pending.isDecoy == 0 ? pending.accountID : nil,
+                                                      actorKind: "account", action: "auth.srp", clientAddress: address, outcome: "throttled"))
+            throw error
+        }
+        // Single use: whoever deletes the row owns the attempt (spec §8).
+        guard let login = try await services.database.write({ tx in try await tx.takeLogin(id: body.loginID) }), login.expiresAt > now else {
+            return try await failed(accountID: nil, throttleKey: nil, context: context, now: now)
+        }
+        let proof = try WireCheck.bytes(body.clientProof, count: 32, field: "client_proof")
+        var serverProof: [UInt8]?
+        do {
+            let server = try SRPServer(verifier: try Base64URL.decode(login.srpVerifier, count: 512, what: "verifier"),
+                                       secret: SecretBytes(copying: try Base64URL.decode(login.secretB, count: 32, what: "b")))
+            let result = try server.verify(identity: UUIDText.bytes(login.accountID) ?? [], salt: try Base64URL.decode(login.saltSRP, count: 16, what: "salt"),
+                                           clientPublicValue: try Base64URL.decode(login.clientPublic, count: 512, what: "A"), clientProof: proof)
+            serverProof = result.serverProof
+        } catch {
+            serverProof = nil
+        }
+        // A decoy can never succeed, whatever the arithmetic said.
+        guard let serverProof, login.isDecoy == 0 else {
+            return try await failed(accountID: login.isDecoy == 0 ? login.accountID : nil, throttleKey: "acct:\(login.accountID)", context: context, now: now)
+        }
+        let (token, tokenHash) = SessionTokens.generate()
+        let session = SessionRecord(tokenHash: tokenHash, accountID: login.accountID, createdAt: now, lastUsedAt: now,
+                                    expiresAt: now + services.config.sessionAbsoluteMillis)
+        let account = try await services.database.write { tx -> AccountRecord? in
+            guard let account = try await tx.account(id: login.accountID) else { return nil }
+            try await tx.insertSession(session)
+            try await tx.clearFailures(key: "acct:\(login.accountID)")
+            try await tx.audit(AuditRecord(time: now, actorID: login.accountID, actorKind: "account", action: "auth.srp",
+                                           clientAddress: address, outcome: "ok"))
+            return account
+        }
+        guard let account else { throw APIError.authFailed }
+        return try JSONBody.response(SRPFinishResponse(
+            serverProof: Base64URL.encode(serverProof), sessionToken: token, expiresAt: Clock.rfc3339(session.expiresAt),
+            account: AccountKeySet(accountID: account.accountID, email: account.email, kdfProfile: account.kdfProfile,
+                                   saltAUK: account.saltAUK, publicKey: account.publicKey, encPrivateKey: account.encPrivateKey)))
+    }
+
+    /// Count the failure, audit it, answer like a wrong passphrase (decoys included).
+    private func failed(accountID: String?, throttleKey: String?, context: SeclabRequestContext, now: Int64) async throws -> Response {
+        services.metrics.authFailure(kind: "srp")
+        let keys = services.failureKeys(principal: throttleKey, context: context)
+        try await services.database.write { tx in
+            try await tx.recordFailure(keys: keys, now: now)
+            try await tx.audit(AuditRecord(time: now, actorID: accountID, actorKind: accountID == nil ? "anonymous" : "account",
+                                           action: "auth.srp", clientAddress: context.clientAddress, outcome: "failed"))
+        }
+        throw APIError.authFailed
+    }
+    #else
+    // COMPILE-TIME GAP: SeclabSRP has not landed on main yet. These two endpoints answer 501
+    // until the merge; everything else works. Flip SECLAB_SRP_READY in Package.swift after
+    // `git merge main` brings SRPServer.
+    func start(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        throw APIError(.notImplemented, code: "not_implemented", message: "SRP login is not built into this server yet")
+    }
+
+    func finish(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        throw APIError(.notImplemented, code: "not_implemented", message: "SRP login is not built into this server yet")
+    }
+    #endif
+}

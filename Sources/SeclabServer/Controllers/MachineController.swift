@@ -1,0 +1,125 @@
+import Hummingbird
+import SeclabAPI
+import SeclabPrimitives
+import SeclabStore
+import NIOPosix
+
+/// Machine slots (spec §6.2): create, list, revoke, and the one-request pull.
+struct MachineController {
+    let services: Services
+
+    func register(on router: Router<SeclabRequestContext>) {
+        router.post("/v1/vaults/:vault_id/machines") { request, context in try await self.create(request, context) }
+        router.get("/v1/vaults/:vault_id/machines") { request, context in try await self.list(request, context) }
+        router.delete("/v1/vaults/:vault_id/machines/:slot_id") { request, context in try await self.revoke(request, context) }
+        router.post("/v1/machine/pull") { request, context in try await self.pull(request, context) }
+    }
+
+    static func view(_ slot: SlotRecord) -> MachineSlotView {
+        MachineSlotView(slotID: slot.slotID, encLabel: slot.encLabel ?? "", wrappedVK: slot.wrappedVK,
+                        unwrapKeyEscrow: slot.unwrapKeyEscrow ?? "", createdAt: Clock.rfc3339(slot.createdAt),
+                        lastUsedAt: slot.lastUsedAt.map(Clock.rfc3339))
+    }
+
+    func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.create", ownerOnly: true)
+        let body = try await JSONBody.decode(CreateMachineSlotRequest.self, from: request, limit: services.config.maxBodyBytes)
+        // spec §6.2: the server keeps only crypto_pwhash_str(auth_secret, m1); the secret
+        // itself is wiped with the request and never logged or stored.
+        let secret = SecretBytes(copying: try WireCheck.bytes(body.authSecret, count: 32, field: "auth_secret"))
+        let authHash = try await services.machineAuth.pool.runIfActive {
+            try secret.withUnsafeBytes { try Argon2id.hashString(password: $0, profile: .m1) }
+        }
+        let now = Clock.nowMillis()
+        let slot = SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .machine, accountID: nil, grantedBy: principal.accountID,
+                              wrappedVK: body.wrappedVK, encLabel: body.encLabel, unwrapKeyEscrow: body.unwrapKeyEscrow,
+                              authHash: authHash, createdAt: now)
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            try await tx.insertSlot(slot)
+            try await tx.audit(Services.event(principal, "machine.create", context: context, vaultID: vaultID, slotID: slot.slotID, now: now))
+        }
+        return try JSONBody.response(Self.view(slot), status: .created)
+    }
+
+    func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.list", ownerOnly: true)
+        let slots = try await services.database.read { tx in try await tx.machineSlots(vaultID: vaultID) }
+        return try JSONBody.response(MachineSlotList(machines: slots.map(Self.view)))
+    }
+
+    func revoke(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        let slotID = try Services.pathID(context, "slot_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.revoke", ownerOnly: true)
+        let now = Clock.nowMillis()
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: .machine) else { throw StoreError.notFound("slot") }
+            try await tx.audit(Services.event(principal, "machine.revoke", context: context, vaultID: vaultID, slotID: slotID, now: now))
+        }
+        return Response(status: .noContent)
+    }
+
+    /// `POST /v1/machine/pull`: authenticate the slot, then return its wrapped VK, the
+    /// vault's wrapped index key and the items, in one round trip. A machine reads exactly its
+    /// one vault and can write nothing: this is the only route it can call.
+    func pull(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let now = Clock.nowMillis()
+        let address = context.clientAddress
+        guard let credential = MachineAuthenticator.parse(request.headers[.authorization]) else {
+            services.metrics.authFailure(kind: "machine")
+            try await services.auditAlone(AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine",
+                                                      clientAddress: address, outcome: "failed"))
+            throw APIError(.unauthorized, code: "unauthorized", message: "expected Authorization: Machine <slot_id>.<auth_secret>",
+                           headers: [.wwwAuthenticate: "Machine"])
+        }
+        let slotID = credential.slotID
+        let keys = ["slot:\(slotID)", Services.addressKey(context)]
+        // Throttle before Argon2id (issue 3 §3).
+        do {
+            try await services.checkThrottle(keys: keys, kind: "machine", now: now)
+        } catch let error as APIError {
+            try await services.auditAlone(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
+                                                      slotID: slotID, clientAddress: address, outcome: "throttled"))
+            throw error
+        }
+        let body = try await JSONBody.decode(MachinePullRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let state = try await services.database.read { tx in try await tx.machineSlotState(slotID: slotID) }
+        let verified = try await services.machineAuth.verify(credential, authHash: state?.authHash, now: now, metrics: services.metrics)
+        guard verified, let state else {
+            services.metrics.authFailure(kind: "machine")
+            let failureKeys = services.failureKeys(principal: "slot:\(slotID)", context: context)
+            try await services.database.write { tx in
+                try await tx.recordFailure(keys: failureKeys, now: now)
+                try await tx.audit(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
+                                               vaultID: state?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed"))
+            }
+            throw APIError.authFailed
+        }
+        let keyRefs = body.keyRefs
+        let response = try await services.database.write { tx -> MachinePullResponse? in
+            // The slot is re-read in the transaction that reads the items: a revocation
+            // committed through any replica is seen here at once (issue 3 §2).
+            guard let current = try await tx.machineSlotState(slotID: slotID), current.authHash == state.authHash else { return nil }
+            let items: [ItemRecord]
+            if let keyRefs {
+                items = try await tx.items(vaultID: current.vaultID, keyRefs: keyRefs)
+            } else {
+                items = try await tx.items(vaultID: current.vaultID, includeDeleted: false)
+            }
+            try await tx.touchSlot(slotID: slotID, now: now)
+            try await tx.audit(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "machine.pull",
+                                           vaultID: current.vaultID, slotID: slotID, keyRefs: keyRefs ?? [],
+                                           clientAddress: address, outcome: "ok"))
+            return MachinePullResponse(accountID: current.ownerAccountID, vaultID: current.vaultID, slotID: slotID,
+                                       wrappedVK: current.wrappedVK, wrappedIndexKey: current.wrappedIndexKey,
+                                       items: items.map(ItemController.view))
+        }
+        guard let response else { throw APIError.authFailed }
+        return try JSONBody.response(response)
+    }
+}

@@ -1,0 +1,36 @@
+import Hummingbird
+import SeclabAPI
+import SeclabStore
+
+extension Services {
+    /// A path parameter that must be a lowercase UUID.
+    static func pathID(_ context: SeclabRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name) else { throw APIError.badRequest(field: name, "missing") }
+        do { return try WireCheck.id(value, field: name) } catch { throw APIError.badRequest(error) }
+    }
+
+    /// The caller's access to a live vault. "Not there", "deleted" and "no slot" are one 404
+    /// (issue 3 §2: denials do not reveal existence); a share holder asking for an owner-only
+    /// action already knows the vault, so it gets a 403. Every denial is audited.
+    func requireVault(_ vaultID: String, principal: AccountPrincipal, context: SeclabRequestContext, action: String, ownerOnly: Bool) async throws -> VaultAccess {
+        let access = try await database.read { tx in try await tx.vaultAccess(vaultID: vaultID, accountID: principal.accountID) }
+        guard let access, !ownerOnly || access.kind == SlotKind.owner.rawValue else {
+            try await auditAlone(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: Clock.nowMillis()))
+            if access == nil { throw APIError.notFound("vault") }
+            throw APIError.forbidden("only the vault's owner may do this")
+        }
+        return access
+    }
+
+    /// Run `body` in a write transaction that first re-checks the caller's access under the
+    /// same transaction, so a slot removed concurrently cannot slip through.
+    func writeInVault<R: Sendable>(_ vaultID: String, principal: AccountPrincipal, ownerOnly: Bool, _ body: @escaping @Sendable (Transaction, VaultAccess) async throws -> R) async throws -> R {
+        do {
+            return try await database.write { tx in
+                guard let access = try await tx.vaultAccess(vaultID: vaultID, accountID: principal.accountID, lock: true),
+                      !ownerOnly || access.kind == SlotKind.owner.rawValue else { throw StoreError.notFound("vault") }
+                return try await body(tx, access)
+            }
+        } catch let error as StoreError { throw APIError.from(error) }
+    }
+}

@@ -1,0 +1,146 @@
+import Hummingbird
+import SeclabAPI
+import SeclabStore
+
+/// `/v1/vaults`: create, list, delete, the slot list, share slots, rekey and the audit log.
+struct VaultController {
+    let services: Services
+
+    func register(on router: Router<SeclabRequestContext>) {
+        router.post("/v1/vaults") { request, context in try await self.create(request, context) }
+        router.get("/v1/vaults") { request, context in try await self.list(request, context) }
+        router.delete("/v1/vaults/:vault_id") { request, context in try await self.delete(request, context) }
+        router.get("/v1/vaults/:vault_id/slots") { request, context in try await self.slots(request, context) }
+        router.post("/v1/vaults/:vault_id/shares") { request, context in try await self.share(request, context) }
+        router.delete("/v1/vaults/:vault_id/shares/:slot_id") { request, context in try await self.unshare(request, context) }
+        router.post("/v1/vaults/:vault_id/rekey") { request, context in try await self.rekey(request, context) }
+        router.get("/v1/vaults/:vault_id/audit") { request, context in try await self.audit(request, context) }
+    }
+
+    func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let body = try await JSONBody.decode(CreateVaultRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let now = Clock.nowMillis()
+        let vault = VaultRecord(vaultID: body.vaultID, ownerAccountID: principal.accountID, encName: body.encName,
+                                wrappedIndexKey: body.wrappedIndexKey, createdAt: now, updatedAt: now)
+        let slot = SlotRecord(slotID: body.ownerSlot.slotID, vaultID: body.vaultID, kind: .owner, accountID: principal.accountID,
+                              grantedBy: principal.accountID, wrappedVK: body.ownerSlot.wrappedVK, createdAt: now)
+        do {
+            try await services.database.write { tx in
+                try await tx.insertVault(vault, ownerSlot: slot)
+                try await tx.audit(Services.event(principal, "vault.create", context: context, vaultID: vault.vaultID, slotID: slot.slotID, now: now))
+            }
+        } catch let error as StoreError { throw APIError.from(error) }
+        return try JSONBody.response(try await summary(vaultID: vault.vaultID, principal: principal), status: .created)
+    }
+
+    func summary(vaultID: String, principal: AccountPrincipal) async throws -> VaultSummary {
+        let rows = try await services.database.read { tx in try await tx.vaults(accountID: principal.accountID) }
+        guard let row = rows.first(where: { $0.vaultID == vaultID }) else { throw APIError.notFound("vault") }
+        return Self.view(row)
+    }
+
+    static func view(_ row: VaultWithSlot) -> VaultSummary {
+        VaultSummary(vaultID: row.vaultID, ownerAccountID: row.ownerAccountID, encName: row.encName,
+                     wrappedIndexKey: row.wrappedIndexKey, slot: slotView(row))
+    }
+
+    static func slotView(_ row: VaultWithSlot) -> SlotView {
+        SlotView(slotID: row.slotID, kind: row.kind, accountID: row.accountID, wrappedVK: row.wrappedVK, grantedBy: row.grantedBy,
+                 grantedByPublicKey: row.grantedByPublicKey, createdAt: Clock.rfc3339(row.createdAt))
+    }
+
+    func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let rows = try await services.database.read { tx in try await tx.vaults(accountID: principal.accountID) }
+        return try JSONBody.response(VaultList(vaults: rows.map(Self.view)))
+    }
+
+    func delete(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.delete", ownerOnly: true)
+        let now = Clock.nowMillis()
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            try await tx.tombstoneVault(id: vaultID, now: now)
+            try await tx.audit(Services.event(principal, "vault.delete", context: context, vaultID: vaultID, now: now))
+        }
+        return Response(status: .noContent)
+    }
+
+    func slots(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "slot.list", ownerOnly: true)
+        let (humans, machines) = try await services.database.read { tx in
+            (try await tx.humanSlots(vaultID: vaultID), try await tx.machineSlots(vaultID: vaultID))
+        }
+        return try JSONBody.response(SlotList(slots: humans.map(Self.slotView), machines: machines.map(MachineController.view)))
+    }
+
+    func share(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "share.create", ownerOnly: true)
+        let body = try await JSONBody.decode(CreateShareRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let now = Clock.nowMillis()
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            guard try await tx.account(id: body.accountID) != nil else { throw StoreError.notFound("account") }
+            try await tx.insertSlot(SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .share, accountID: body.accountID,
+                                               grantedBy: principal.accountID, wrappedVK: body.wrappedVK, createdAt: now))
+            try await tx.audit(Services.event(principal, "share.create", context: context, vaultID: vaultID, slotID: body.slotID,
+                                              target: body.accountID, now: now))
+        }
+        let rows = try await services.database.read { tx in try await tx.humanSlots(vaultID: vaultID) }
+        guard let row = rows.first(where: { $0.slotID == body.slotID }) else { throw APIError.notFound("slot") }
+        return try JSONBody.response(Self.slotView(row), status: .created)
+    }
+
+    func unshare(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        let slotID = try Services.pathID(context, "slot_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "share.delete", ownerOnly: true)
+        let now = Clock.nowMillis()
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: .share) else { throw StoreError.notFound("slot") }
+            try await tx.audit(Services.event(principal, "share.delete", context: context, vaultID: vaultID, slotID: slotID, now: now))
+        }
+        return Response(status: .noContent)
+    }
+
+    func rekey(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.rekey", ownerOnly: true)
+        let body = try await JSONBody.decode(RekeyRequest.self, from: request, limit: services.config.maxRekeyBodyBytes)
+        let now = Clock.nowMillis()
+        let slots = body.slots.map { SlotRekey(slotID: $0.slotID, wrappedVK: $0.wrappedVK, unwrapKeyEscrow: $0.unwrapKeyEscrow, encLabel: $0.encLabel) }
+        let items = body.items.map { ItemRecord(keyRef: $0.keyRef, encName: $0.encName, encValue: $0.encValue, updatedAt: now, deleted: false) }
+        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            try await tx.rekeyVault(vaultID: vaultID, ownerAccountID: principal.accountID, encName: body.encName,
+                                    wrappedIndexKey: body.wrappedIndexKey, slots: slots, items: items, now: now)
+            try await tx.audit(Services.event(principal, "vault.rekey", context: context, vaultID: vaultID, now: now))
+        }
+        return Response(status: .noContent)
+    }
+
+    func audit(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        let principal = try await services.requireAccount(request, context: context)
+        let vaultID = try Services.pathID(context, "vault_id")
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "audit.read", ownerOnly: true)
+        var limit = 1000
+        if let text = request.uri.queryParameters["limit"] {
+            guard let value = Int(text), value > 0, value <= 10_000 else { throw APIError.badRequest(field: "limit", "must be 1 to 10000") }
+            limit = value
+        }
+        let rowLimit = limit
+        let rows = try await services.database.read { tx in try await tx.auditEvents(vaultID: vaultID, limit: rowLimit) }
+        return try JSONBody.response(AuditList(events: rows.map { row in
+            AuditEvent(time: Clock.rfc3339(row.time), actorID: row.actorID, actorKind: row.actorKind, action: row.action,
+                       vaultID: row.vaultID, slotID: row.slotID, targetAccountID: row.targetAccountID,
+                       keyRefs: row.keyRefs.isEmpty ? [] : row.keyRefs.split(separator: ",").map(String.init),
+                       clientAddress: row.clientAddress, outcome: row.outcome)
+        }))
+    }
+}

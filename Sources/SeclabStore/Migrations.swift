@@ -1,0 +1,136 @@
+import SQLKit
+
+/// Versioned schema migrations, applied in order at start inside one transaction each.
+///
+/// What is here is spec §10's list and nothing else: ids, public keys, salts, profile names,
+/// SRP verifiers, `crypto_pwhash_str` strings, ciphertext texts, key refs, timestamps,
+/// tombstones, token hashes, throttle counters and audit rows. Times are Unix milliseconds.
+enum Migrations {
+    static func all(_ dialect: StoreDialect) -> [[String]] {
+        [
+            // Version 1: the whole v1 schema.
+            [
+                """
+                CREATE TABLE server_secrets (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE accounts (
+                    account_id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    kdf_profile TEXT NOT NULL,
+                    salt_auk TEXT NOT NULL,
+                    salt_srp TEXT NOT NULL,
+                    srp_verifier TEXT NOT NULL,
+                    public_key TEXT NOT NULL,
+                    enc_private_key TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE srp_logins (
+                    login_id TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    is_decoy BIGINT NOT NULL,
+                    salt_srp TEXT NOT NULL,
+                    srp_verifier TEXT NOT NULL,
+                    secret_b TEXT NOT NULL,
+                    client_public TEXT NOT NULL,
+                    client_address TEXT,
+                    expires_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX sessions_by_account ON sessions (account_id)",
+                """
+                CREATE TABLE vaults (
+                    vault_id TEXT PRIMARY KEY,
+                    owner_account_id TEXT NOT NULL REFERENCES accounts(account_id),
+                    enc_name TEXT NOT NULL,
+                    wrapped_index_key TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    deleted_at BIGINT)
+                """,
+                """
+                CREATE TABLE slots (
+                    slot_id TEXT PRIMARY KEY,
+                    vault_id TEXT NOT NULL REFERENCES vaults(vault_id),
+                    kind TEXT NOT NULL,
+                    account_id TEXT REFERENCES accounts(account_id),
+                    granted_by TEXT NOT NULL REFERENCES accounts(account_id),
+                    wrapped_vk TEXT NOT NULL,
+                    enc_label TEXT,
+                    unwrap_key_escrow TEXT,
+                    auth_hash TEXT,
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT)
+                """,
+                "CREATE UNIQUE INDEX slots_one_per_account ON slots (vault_id, account_id)",
+                "CREATE INDEX slots_by_account ON slots (account_id)",
+                """
+                CREATE TABLE items (
+                    vault_id TEXT NOT NULL REFERENCES vaults(vault_id),
+                    key_ref TEXT NOT NULL,
+                    enc_name TEXT NOT NULL,
+                    enc_value TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    deleted BIGINT NOT NULL,
+                    PRIMARY KEY (vault_id, key_ref))
+                """,
+                """
+                CREATE TABLE audit_events (
+                    event_id \(dialect.autoIncrementPrimaryKey),
+                    time BIGINT NOT NULL,
+                    actor_id TEXT,
+                    actor_kind TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    vault_id TEXT,
+                    slot_id TEXT,
+                    target_account_id TEXT,
+                    key_refs TEXT NOT NULL,
+                    client_address TEXT,
+                    outcome TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_by_vault ON audit_events (vault_id, event_id)",
+                """
+                CREATE TABLE throttles (
+                    throttle_key TEXT PRIMARY KEY,
+                    failures BIGINT NOT NULL,
+                    blocked_until BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+            ],
+        ]
+    }
+}
+
+extension SeclabDatabase {
+    /// Bring the schema to the newest version this build knows. Safe to run from several
+    /// replicas at once on PostgreSQL (an advisory lock serializes them).
+    public func migrate() async throws {
+        let dialect = self.dialect
+        let migrations = Migrations.all(dialect)
+        try await write { tx in
+            if dialect.name == "postgres" {
+                // Two replicas starting together must not both create the tables.
+                try await tx.sql.raw("SELECT pg_advisory_xact_lock(736563)").run()
+            }
+            try await tx.sql.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
+            let row = try await tx.sql.raw("SELECT MAX(version) AS v FROM schema_migrations").first()
+            let current = try row?.decodeNil(column: "v") == false ? try row!.decode(column: "v", as: Int.self) : 0
+            guard current <= migrations.count else { throw StoreError.schemaTooNew(found: current, known: migrations.count) }
+            for (index, statements) in migrations.enumerated() where index + 1 > current {
+                for statement in statements { try await tx.sql.raw(SQLQueryString(statement)).run() }
+                try await tx.sql.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: index + 1), \(bind: Clock.nowMillis()))").run()
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import SQLKit
+
+/// How a human caller reaches a vault.
+public struct VaultAccess: Codable, Sendable, Equatable {
+    /// The vault's owner.
+    public var ownerAccountID: String
+    /// The caller's slot kind (`owner` or `share`).
+    public var kind: String
+    enum CodingKeys: String, CodingKey { case ownerAccountID = "owner_account_id", kind }
+}
+
+/// A vault joined with one caller's slot and the public key of whoever granted it.
+public struct VaultWithSlot: Codable, Sendable, Equatable {
+    /// The vault.
+    public var vaultID: String
+    /// Its owner.
+    public var ownerAccountID: String
+    /// `xc1.` name.
+    public var encName: String
+    /// `xc1.` index key.
+    public var wrappedIndexKey: String
+    /// The caller's slot.
+    public var slotID: String
+    /// `owner` or `share`.
+    public var kind: String
+    /// Recipient.
+    public var accountID: String
+    /// `hp1.` wrap.
+    public var wrappedVK: String
+    /// Sender of the wrap.
+    public var grantedBy: String
+    /// Sender's public key.
+    public var grantedByPublicKey: String
+    /// Unix ms.
+    public var createdAt: Int64
+    enum CodingKeys: String, CodingKey {
+        case vaultID = "vault_id", ownerAccountID = "owner_account_id", encName = "enc_name", wrappedIndexKey = "wrapped_index_key"
+        case slotID = "slot_id", kind, accountID = "account_id", wrappedVK = "wrapped_vk", grantedBy = "granted_by"
+        case grantedByPublicKey = "granted_by_public_key", createdAt = "created_at"
+    }
+}
+
+/// What a machine pull needs about its slot, in one query.
+public struct MachineSlotState: Codable, Sendable, Equatable {
+    /// Slot.
+    public var slotID: String
+    /// Vault.
+    public var vaultID: String
+    /// Vault owner.
+    public var ownerAccountID: String
+    /// `xc1.` VK under the unwrap key.
+    public var wrappedVK: String
+    /// `xc1.` index key.
+    public var wrappedIndexKey: String
+    /// `crypto_pwhash_str` of the auth secret.
+    public var authHash: String
+    enum CodingKeys: String, CodingKey {
+        case slotID = "slot_id", vaultID = "vault_id", ownerAccountID = "owner_account_id", wrappedVK = "wrapped_vk"
+        case wrappedIndexKey = "wrapped_index_key", authHash = "auth_hash"
+    }
+}
+
+extension Transaction {
+    /// Insert a vault and its owner slot; `duplicate` when either id exists.
+    public func insertVault(_ vault: VaultRecord, ownerSlot: SlotRecord) async throws {
+        if try await sql.raw("SELECT vault_id FROM vaults WHERE vault_id = \(bind: vault.vaultID)").first() != nil {
+            throw StoreError.duplicate("vault_id")
+        }
+        do {
+            try await sql.raw("""
+                INSERT INTO vaults (vault_id, owner_account_id, enc_name, wrapped_index_key, created_at, updated_at)
+                VALUES (\(bind: vault.vaultID), \(bind: vault.ownerAccountID), \(bind: vault.encName),
+                        \(bind: vault.wrappedIndexKey), \(bind: vault.createdAt), \(bind: vault.updatedAt))
+                """).run()
+        } catch { throw StoreError.duplicate("vault_id") }
+        try await insertSlot(ownerSlot)
+    }
+
+    /// Insert any slot; `duplicate` when the id exists or the account already has a slot here.
+    public func insertSlot(_ slot: SlotRecord) async throws {
+        if try await sql.raw("SELECT slot_id FROM slots WHERE slot_id = \(bind: slot.slotID)").first() != nil {
+            throw StoreError.duplicate("slot_id")
+        }
+        if let accountID = slot.accountID,
+           try await sql.raw("SELECT slot_id FROM slots WHERE vault_id = \(bind: slot.vaultID) AND account_id = \(bind: accountID)").first() != nil {
+            throw StoreError.duplicate("a slot for this account in this vault")
+        }
+        do {
+            try await sql.raw("""
+                INSERT INTO slots (slot_id, vault_id, kind, account_id, granted_by, wrapped_vk, enc_label, unwrap_key_escrow,
+                                   auth_hash, created_at)
+                VALUES (\(bind: slot.slotID), \(bind: slot.vaultID), \(bind: slot.kind), \(bind: slot.accountID),
+                        \(bind: slot.grantedBy), \(bind: slot.wrappedVK), \(bind: slot.encLabel), \(bind: slot.unwrapKeyEscrow),
+                        \(bind: slot.authHash), \(bind: slot.createdAt))
+                """).run()
+        } catch { throw StoreError.duplicate("slot_id") }
+    }
+
+    /// How `accountID` reaches a live vault, or nil (not there, deleted, or no slot: the
+    /// caller cannot tell which).
+    public func vaultAccess(vaultID: String, accountID: String, lock: Bool = false) async throws -> VaultAccess? {
+        try await sql.raw("""
+            SELECT v.owner_account_id, s.kind FROM vaults v JOIN slots s ON s.vault_id = v.vault_id
+            WHERE v.vault_id = \(bind: vaultID) AND v.deleted_at IS NULL AND s.account_id = \(bind: accountID)
+            \(unsafeRaw: lock ? dialect.forUpdate : "")
+            """).first(decoding: VaultAccess.self)
+    }
+
+    /// The live vault row.
+    public func vault(id: String) async throws -> VaultRecord? {
+        try await sql.raw("SELECT * FROM vaults WHERE vault_id = \(bind: id) AND deleted_at IS NULL").first(decoding: VaultRecord.self)
+    }
+
+    /// Every live vault `accountID` holds a human slot in, with that slot.
+    public func vaults(accountID: String) async throws -> [VaultWithSlot] {
+        try await sql.raw("""
+            SELECT v.vault_id, v.owner_account_id, v.enc_name, v.wrapped_index_key, s.slot_id, s.kind, s.account_id,
+                   s.wrapped_vk, s.granted_by, g.public_key AS granted_by_public_key, s.created_at
+            FROM slots s JOIN vaults v ON v.vault_id = s.vault_id JOIN accounts g ON g.account_id = s.granted_by
+            WHERE s.account_id = \(bind: accountID) AND v.deleted_at IS NULL
+            ORDER BY v.created_at, v.vault_id
+            """).all(decoding: VaultWithSlot.self)
+    }
+
+    /// Tombstone a vault and drop every credential that reached it: its machine slots stop
+    /// working at once, its items' ciphertext is cleared.
+    public func tombstoneVault(id: String, now: Int64) async throws {
+        try await sql.raw("UPDATE vaults SET deleted_at = \(bind: now), updated_at = \(bind: now) WHERE vault_id = \(bind: id)").run()
+        try await sql.raw("DELETE FROM slots WHERE vault_id = \(bind: id) AND kind <> 'owner'").run()
+        try await sql.raw("DELETE FROM items WHERE vault_id = \(bind: id)").run()
+    }
+
+    /// Every slot of a vault, human slots joined with their granter's public key.
+    public func humanSlots(vaultID: String) async throws -> [VaultWithSlot] {
+        try await sql.raw("""
+            SELECT v.vault_id, v.owner_account_id, v.enc_name, v.wrapped_index_key, s.slot_id, s.kind, s.account_id,
+                   s.wrapped_vk, s.granted_by, g.public_key AS granted_by_public_key, s.created_at
+            FROM slots s JOIN vaults v ON v.vault_id = s.vault_id JOIN accounts g ON g.account_id = s.granted_by
+            WHERE s.vault_id = \(bind: vaultID) AND s.kind <> 'machine'
+            ORDER BY s.created_at, s.slot_id
+            """).all(decoding: VaultWithSlot.self)
+    }
+
+    /// Every machine slot of a vault.
+    public func machineSlots(vaultID: String) async throws -> [SlotRecord] {
+        try await sql.raw("""
+            SELECT * FROM slots WHERE vault_id = \(bind: vaultID) AND kind = 'machine' ORDER BY created_at, slot_id
+            """).all(decoding: SlotRecord.self)
+    }
+
+    /// Every slot of a vault, any kind (rekey).
+    public func allSlots(vaultID: String) async throws -> [SlotRecord] {
+        try await sql.raw("SELECT * FROM slots WHERE vault_id = \(bind: vaultID)").all(decoding: SlotRecord.self)
+    }
+
+    /// Delete a slot of the given kind; returns false when there was none. Revocation is the
+    /// row's disappearance, which every replica's next pull sees (issue 3 §2).
+    public func deleteSlot(vaultID: String, slotID: String, kind: SlotKind) async throws -> Bool {
+        let rows = try await sql.raw("""
+            DELETE FROM slots WHERE vault_id = \(bind: vaultID) AND slot_id = \(bind: slotID) AND kind = \(bind: kind.rawValue)
+            RETURNING slot_id
+            """).all()
+        return !rows.isEmpty
+    }
+
+    /// The state a machine pull authenticates against: nil when the slot is gone or its vault
+    /// is deleted.
+    public func machineSlotState(slotID: String) async throws -> MachineSlotState? {
+        try await sql.raw("""
+            SELECT s.slot_id, s.vault_id, v.owner_account_id, s.wrapped_vk, v.wrapped_index_key, s.auth_hash
+            FROM slots s JOIN vaults v ON v.vault_id = s.vault_id
+            WHERE s.slot_id = \(bind: slotID) AND s.kind = 'machine' AND v.deleted_at IS NULL
+            """).first(decoding: MachineSlotState.self)
+    }
+
+    /// Record a machine slot's last use.
+    public func touchSlot(slotID: String, now: Int64) async throws {
+        try await sql.raw("UPDATE slots SET last_used_at = \(bind: now) WHERE slot_id = \(bind: slotID)").run()
+    }
+}
