@@ -27,7 +27,7 @@ let strictSettings: [SwiftSetting] = [
 
 /// COMPILE-TIME GAP: the SRP login endpoints (and their tests) compile only once SeclabSRP
 /// from the crypto core is merged; then this becomes `[.define("SECLAB_SRP_READY")]`.
-let srpReady: [SwiftSetting] = []
+let srpReady: [SwiftSetting] = [.define("SECLAB_SRP_READY")]
 
 let package = Package(
     name: "seclab",
@@ -89,7 +89,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: client transport
+        .target(
+            name: "SeclabHTTP",
+            dependencies: ["CCurl", "CCurlShim"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: key hierarchy (clients only)
+        .target(
+            name: "SeclabClient",
+            dependencies: ["SeclabHTTP", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SeclabKeys",
             dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP"],
@@ -141,6 +153,33 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: the owner's CLI (issue 4)
+        .target(
+            name: "SeclabCLI",
+            dependencies: [
+                "SeclabClient", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "seclab",
+            dependencies: ["SeclabCLI"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: seclab-run, the exec wrapper (issue 5). Lean: FoundationEssentials at most.
+        .target(
+            name: "SeclabRun",
+            dependencies: ["SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "seclab-run",
+            dependencies: ["SeclabRun"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: benchmarks (release mode, never run by the tests)
         .executableTarget(
             name: "seclab-bench-crypto",
@@ -150,6 +189,21 @@ let package = Package(
         ),
 
         // MARK: tests
+        .target(
+            name: "SeclabTestSupport",
+            path: "Tests/SeclabTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabCLITests",
+            dependencies: ["SeclabTestSupport", "SeclabCLI", "SeclabClient", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabRunTests",
+            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SeclabCryptoTests",
             dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase", "CCurlShim"],
