@@ -170,8 +170,12 @@ let package = Package(
 
         // MARK: seclab-run, the exec wrapper (issue 5). Lean: FoundationEssentials at most.
         .target(
+            name: "CSeclabExec",
+            linkerSettings: [.linkedLibrary("util")]
+        ),
+        .target(
             name: "SeclabRun",
-            dependencies: ["SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP"],
+            dependencies: ["CSeclabExec", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -1,1 +1,3 @@
 import SeclabRun
+
+SeclabRunMain.main()

@@ -1,0 +1,106 @@
+/// The dotenv dialect of common `.env` files (python-dotenv, docker compose): `export `
+/// prefixes, `#` comments, unquoted values (trimmed, ` #` starts a comment), single quotes
+/// (literal, may span lines) and double quotes (escapes `\n \r \t \" \\ \$`, may span lines).
+enum Dotenv {
+    struct ParseError: Error, CustomStringConvertible {
+        let line: Int
+        let reason: String
+        var description: String { "line \(line): \(reason)" }
+    }
+
+    /// Parse a file's bytes into ordered (name, value) pairs. A name given twice keeps the last value.
+    static func parse(_ text: String) throws(ParseError) -> [(name: String, value: String)] {
+        var result = [(name: String, value: String)]()
+        let chars = Array(text.replacingOccurrences(of: "\r\n", with: "\n"))
+        var i = 0
+        var line = 1
+        func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
+        func skipToLineEnd() { while i < chars.count, chars[i] != "\n" { i += 1 } }
+        while i < chars.count {
+            skipSpaces()
+            if i >= chars.count { break }
+            if chars[i] == "\n" { i += 1; line += 1; continue }
+            if chars[i] == "#" { skipToLineEnd(); continue }
+            let startLine = line
+            var name = ""
+            while i < chars.count, chars[i] != "=", chars[i] != "\n" { name.append(chars[i]); i += 1 }
+            name = name.trimmingSpaces
+            if name.hasPrefix("export ") || name.hasPrefix("export\t") { name = String(name.dropFirst(7)).trimmingSpaces }
+            guard i < chars.count, chars[i] == "=" else { throw ParseError(line: startLine, reason: "expected NAME=VALUE") }
+            guard !name.isEmpty, !name.contains(" ") else { throw ParseError(line: startLine, reason: "invalid name '\(name)'") }
+            i += 1
+            skipSpaces()
+            var value = ""
+            if i < chars.count, chars[i] == "'" || chars[i] == "\"" {
+                let quote = chars[i]
+                i += 1
+                var closed = false
+                while i < chars.count {
+                    let c = chars[i]
+                    if c == quote { closed = true; i += 1; break }
+                    if c == "\n" { line += 1 }
+                    if quote == "\"", c == "\\", i + 1 < chars.count {
+                        let next = chars[i + 1]
+                        switch next {
+                        case "n": value.append("\n")
+                        case "r": value.append("\r")
+                        case "t": value.append("\t")
+                        case "\"", "\\", "$", "'": value.append(next)
+                        default: value.append(c); value.append(next)
+                        }
+                        if next == "\n" { line += 1 }
+                        i += 2
+                        continue
+                    }
+                    value.append(c)
+                    i += 1
+                }
+                guard closed else { throw ParseError(line: startLine, reason: "unterminated \(quote == "'" ? "single" : "double") quote") }
+                skipSpaces()
+                guard i >= chars.count || chars[i] == "\n" || chars[i] == "#" else {
+                    throw ParseError(line: line, reason: "unexpected text after the closing quote")
+                }
+                skipToLineEnd()
+            } else {
+                while i < chars.count, chars[i] != "\n" {
+                    if chars[i] == "#", value.isEmpty || value.last == " " || value.last == "\t" { skipToLineEnd(); break }
+                    value.append(chars[i])
+                    i += 1
+                }
+                value = value.trimmingSpaces
+            }
+            result.removeAll { $0.name == name }
+            result.append((name, value))
+        }
+        return result
+    }
+
+    /// Render pairs as a dotenv file that `parse` (and common loaders) read back exactly.
+    static func render(_ pairs: [(name: String, value: String)]) -> String {
+        var out = ""
+        for (name, value) in pairs {
+            var escaped = ""
+            for c in value {
+                switch c {
+                case "\\": escaped += "\\\\"
+                case "\"": escaped += "\\\""
+                case "\n": escaped += "\\n"
+                case "\r": escaped += "\\r"
+                case "$": escaped += "\\$"
+                default: escaped.append(c)
+                }
+            }
+            out += "\(name)=\"\(escaped)\"\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

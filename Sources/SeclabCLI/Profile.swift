@@ -1,0 +1,127 @@
+import Foundation
+import SeclabAPI
+import SeclabClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The device profile (issue 4): which server and account this device uses, and the Secret
+/// Key, which by design lives on the device (spec §3). Never the passphrase, AUK, private key
+/// or vault keys.
+struct Profile: Codable {
+    var server: String
+    var email: String
+    var accountID: String
+    var secretKey: String
+    enum CodingKeys: String, CodingKey { case server, email, accountID = "account_id", secretKey = "secret_key" }
+}
+
+/// A cached session: the bearer token with its expiry, and the key set of the verified login
+/// (public values and the AUK-wrapped private key, which the server holds anyway).
+struct CachedSession: Codable {
+    var token: String
+    var expiresAt: String
+    var account: AccountKeySet
+    enum CodingKeys: String, CodingKey { case token, expiresAt = "expires_at", account }
+
+    /// True until a minute before the absolute expiry.
+    var isFresh: Bool {
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        guard let date = parser.date(from: expiresAt) ?? plain.date(from: expiresAt) else { return false }
+        return date.timeIntervalSinceNow > 60
+    }
+}
+
+/// The profile directory: 0700, every file 0600, written atomically.
+struct ProfileStore {
+    let directory: URL
+
+    static let profileFile = "profile.json"
+    static let sessionFile = "session.json"
+    static let pinsFile = "pins.json"
+
+    /// `--config-dir`, else `SECLAB_CONFIG_DIR`, else `~/.config/seclab`.
+    init(configDir: String?) {
+        let env = ProcessInfo.processInfo.environment
+        if let configDir, !configDir.isEmpty {
+            directory = URL(fileURLWithPath: configDir)
+        } else if let fromEnv = env["SECLAB_CONFIG_DIR"], !fromEnv.isEmpty {
+            directory = URL(fileURLWithPath: fromEnv)
+        } else {
+            let home = env["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
+            directory = home.appendingPathComponent(".config/seclab")
+        }
+    }
+
+    func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: url(name).path) }
+
+    func read<T: Decodable>(_ type: T.Type, _ name: String) throws(CLIFailure) -> T? {
+        guard let data = FileManager.default.contents(atPath: url(name).path) else { return nil }
+        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+            throw CLIFailure("\(url(name).path) is unreadable", hint: "remove it, then log in again", status: .profile)
+        }
+    }
+
+    /// The profile, or a failure telling the user how to make one.
+    func profile() throws(CLIFailure) -> Profile {
+        guard let profile = try read(Profile.self, Self.profileFile) else {
+            throw CLIFailure("no seclab profile in \(directory.path)",
+                             hint: "run `seclab account create --email E` or `seclab account login --email E`", status: .profile)
+        }
+        return profile
+    }
+
+    func pins() throws(CLIFailure) -> KeyPins { try read(KeyPins.self, Self.pinsFile) ?? KeyPins() }
+
+    /// Write JSON atomically with mode 0600 inside a 0700 directory.
+    func write(_ value: some Encodable, _ name: String) throws(CLIFailure) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(value) } catch { throw CLIFailure("could not encode \(name)", status: .profile) }
+        try writeFile(Array(data), to: url(name))
+    }
+
+    func remove(_ name: String) { try? FileManager.default.removeItem(at: url(name)) }
+
+    func ensureDirectory() throws(CLIFailure) {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            // Why again: an existing directory keeps its mode; the Secret Key must not be readable by others.
+            chmod(directory.path, 0o700)
+        } catch {
+            throw CLIFailure("cannot create the profile directory \(directory.path): \(error.localizedDescription)", status: .profile)
+        }
+    }
+
+    /// Write bytes with mode 0600 from the first byte on (temp file, then rename).
+    func writeFile(_ bytes: [UInt8], to target: URL, exclusive: Bool = false) throws(CLIFailure) {
+        try ensureDirectoryFor(target)
+        let temp = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CLIFailure("cannot write \(target.path): \(String(cString: strerror(errno)))", status: .profile) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else {
+            unlink(temp.path)
+            throw CLIFailure("cannot write \(target.path)", status: .profile)
+        }
+        let moved = exclusive ? link(temp.path, target.path) == 0 : rename(temp.path, target.path) == 0
+        let reason = String(cString: strerror(errno))
+        if exclusive { unlink(temp.path) }
+        guard moved else {
+            unlink(temp.path)
+            throw CLIFailure("cannot write \(target.path): \(reason)", status: .profile)
+        }
+    }
+
+    private func ensureDirectoryFor(_ target: URL) throws(CLIFailure) {
+        if target.deletingLastPathComponent().standardizedFileURL == directory.standardizedFileURL { try ensureDirectory() }
+    }
+}

@@ -1,1 +1,0 @@
-// The owner CLI library (issue 4): one file per subcommand.

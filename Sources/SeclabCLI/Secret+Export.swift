@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import SeclabClient
+
+extension Secret {
+    /// `seclab secret export VAULT --format dotenv|json`.
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every secret of a vault as a dotenv file or a JSON object.",
+            discussion: """
+                Every secret is decrypted and verified before anything is printed: a tampered \
+                item fails the whole export. Example: seclab secret export prod --format dotenv > .env
+                """
+        )
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case dotenv, json }
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var unlock: UnlockOptions
+
+        @Argument(help: "The vault's name or id.")
+        var vault: String
+
+        @Option(help: "Output format.")
+        var format: Format = .dotenv
+
+        func validate() throws { try Validate.nonEmpty(vault, "a vault name") }
+
+        func run() throws {
+            try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
+                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let items = try owner { () throws(OwnerError) in try session.openAllItems(in: opened) }
+                var pairs = [(name: String, value: String)]()
+                for item in items {
+                    guard let text = String(validating: item.value.unprotectedArray(), as: UTF8.self) else {
+                        throw CLIFailure("secret \(item.name.string) is not UTF-8 text and cannot be exported as \(format.rawValue)",
+                                         hint: "read it with `seclab secret get \(opened.name) \(item.name.string)`", status: .failure)
+                    }
+                    pairs.append((item.name.string, text))
+                }
+                switch format {
+                case .dotenv:
+                    Terminal.output(Array(Dotenv.render(pairs).utf8))
+                case .json:
+                    try JSONOutput.print(Dictionary(pairs, uniquingKeysWith: { $1 }))
+                }
+            }
+        }
+    }
+}

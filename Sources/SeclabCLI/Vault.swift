@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import SeclabClient
+
+/// `seclab vault …`.
+struct Vault: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list, delete, share and rekey vaults.",
+        subcommands: [Create.self, List.self, Delete.self, Share.self, Unshare.self, Rekey.self]
+    )
+}
+
+/// Rendering shared by vault listings.
+extension OwnerVault {
+    /// `owner`, `shared` or `shared, UNVERIFIED granter key …`.
+    var roleText: String {
+        switch trust {
+        case .own: return isOwner ? "owner" : "shared"
+        case .verified: return "shared"
+        case let .unverified(fingerprint): return "shared (granter key NOT verified: fingerprint \(fingerprint))"
+        }
+    }
+
+    var trustText: String {
+        switch trust {
+        case .own: return "own"
+        case .verified: return "verified"
+        case .unverified: return "unverified"
+        }
+    }
+}
+
+/// JSON output helper: sorted keys, one document.
+enum JSONOutput {
+    static func print(_ value: some Encodable) throws(CLIFailure) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do { Terminal.output(Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]) } catch {
+            throw CLIFailure("could not encode the output as JSON")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+public import SeclabAPI
+public import SeclabFormat
+public import SeclabKeys
+import SeclabPrimitives
+
+/// How far the key that granted a vault slot is trusted (spec §6.1).
+public enum GranterTrust: Sendable, Equatable {
+    /// The caller's own slot: sealed by the caller's own key.
+    case own
+    /// A share whose granter key was pinned after a fingerprint check.
+    case verified
+    /// A share whose granter key is trusted on first use only: flag it to the user.
+    case unverified(fingerprint: String)
+}
+
+/// A vault opened on this device: its keys, ids and decrypted name.
+public struct OwnerVault: Sendable {
+    /// The ids bound into every AAD of the vault (owner account, vault).
+    public let context: VaultContext
+    /// The decrypted vault name.
+    public let name: String
+    /// The caller's slot.
+    public let slot: SlotView
+    /// True when the caller owns the vault.
+    public let isOwner: Bool
+    /// Trust in the key that sealed the caller's slot.
+    public let trust: GranterTrust
+    /// The vault key.
+    public let vaultKey: VaultKey
+    /// Items cipher (VK, index key, context).
+    public let cipher: ItemCipher
+
+    /// The vault id.
+    public var id: SeclabID { context.vaultID }
+    /// `/v1/vaults/{vault_id}`.
+    var path: String { "/v1/vaults/\(context.vaultID.text)" }
+}
+
+extension OwnerSession {
+    /// Create a vault: fresh VK and index key, name and index key under the VK, and the owner's
+    /// slot as an HPKE auth wrap from the owner to itself (spec §6, §6.1).
+    public func createVault(named name: String) throws(OwnerError) -> OwnerVault {
+        let existing = try listVaults()
+        guard !existing.contains(where: { $0.name == name && $0.isOwner }) else {
+            throw .conflict("you already have a vault named '\(name)'")
+        }
+        let context = VaultContext(ownerAccountID: accountID, vaultID: .random())
+        let vk = VaultKey.generate()
+        let indexKey = IndexKey.generate()
+        let slotID = SeclabID.random()
+        let wrap: HPKEWrap
+        do { wrap = try PublicKeySlot.wrap(vk, to: keys.publicKey, from: keys.privateKey, in: context, slotID: slotID) } catch {
+            throw .invalidInput(error.description)
+        }
+        let request = CreateVaultRequest(vaultID: context.vaultID.text, encName: vk.sealName(name, in: context).text,
+                                         wrappedIndexKey: vk.wrap(indexKey, in: context).text,
+                                         ownerSlot: OwnerSlot(slotID: slotID.text, wrappedVK: wrap.text))
+        do throws(APIValidationError) { try request.validate() } catch { throw .invalidInput("vault name: \(error.reason)") }
+        let summary: VaultSummary = try call("vault '\(name)'") { () throws(ClientError) in
+            try client.send("POST", "/v1/vaults", body: request, authorization: authorization, idempotent: false)
+        }
+        // Open what the server echoed, so a vault we cannot read back is noticed now.
+        return try open(summary)
+    }
+
+    /// Every vault the caller holds a slot in, opened and named locally. Fails closed: one
+    /// vault that does not open fails the whole listing.
+    public func listVaults() throws(OwnerError) -> [OwnerVault] {
+        let list: VaultList = try call("vaults") { () throws(ClientError) in
+            try client.send("GET", "/v1/vaults", authorization: authorization, idempotent: true)
+        }
+        var out = [OwnerVault]()
+        for summary in list.vaults { out.append(try open(summary)) }
+        return out
+    }
+
+    /// Find one vault by name (or by id text). Names the caller owns win over shared ones.
+    public func vault(named nameOrID: String) throws(OwnerError) -> OwnerVault {
+        let all = try listVaults()
+        if let byID = all.first(where: { $0.id.text == nameOrID.lowercased() }) { return byID }
+        let matches = all.filter { $0.name == nameOrID }
+        let owned = matches.filter(\.isOwner)
+        if owned.count == 1 { return owned[0] }
+        if owned.isEmpty && matches.count == 1 { return matches[0] }
+        if matches.isEmpty { throw .notFound("vault '\(nameOrID)'") }
+        throw .conflict("several vaults are named '\(nameOrID)': use the vault id (see `seclab vault list --json`)")
+    }
+
+    /// Tombstone a vault (owner only).
+    public func deleteVault(_ vault: OwnerVault) throws(OwnerError) {
+        guard vault.isOwner else { throw .notOwner("only the owner can delete vault '\(vault.name)'") }
+        try call("vault '\(vault.name)'") { () throws(ClientError) in
+            try client.sendExpectingNoContent("DELETE", vault.path, authorization: authorization, idempotent: true)
+        }
+    }
+
+    /// Open a vault summary: the slot must be ours, sealed by the granting account's key
+    /// (ours for our own vaults, a pinned key for shares), and every blob under its spec AAD.
+    func open(_ summary: VaultSummary) throws(OwnerError) -> OwnerVault {
+        let slot = summary.slot
+        let context: VaultContext
+        let slotID: SeclabID
+        let grantedBy: SeclabID
+        let wrap: HPKEWrap
+        let nameBlob: AEADBlob
+        let indexBlob: AEADBlob
+        do {
+            context = VaultContext(ownerAccountID: try SeclabID(text: summary.ownerAccountID, what: "owner_account_id"),
+                                   vaultID: try SeclabID(text: summary.vaultID, what: "vault_id"))
+            slotID = try SeclabID(text: slot.slotID, what: "slot_id")
+            grantedBy = try SeclabID(text: slot.grantedBy, what: "granted_by")
+            wrap = try HPKEWrap(text: slot.wrappedVK, what: "wrapped_vk")
+            nameBlob = try AEADBlob(text: summary.encName, what: "enc_name")
+            indexBlob = try AEADBlob(text: summary.wrappedIndexKey, what: "wrapped_index_key")
+        } catch {
+            throw .integrity("vault \(summary.vaultID) is malformed: \(error)")
+        }
+        guard slot.accountID == accountID.text else { throw .integrity("the server sent another account's slot for vault \(summary.vaultID)") }
+        let isOwner = context.ownerAccountID == accountID
+        let sender: X25519PublicKey
+        let trust: GranterTrust
+        if grantedBy == accountID {
+            // Our own slot: open with our own public key, never the one the server echoes.
+            sender = keys.publicKey
+            trust = .own
+        } else {
+            // A share: the granter's key as the server reports it, checked against the pin.
+            // Why pin: spec §6.1, the recipient opens a share with the granting account's key,
+            // verified by fingerprint or pinned on first use, and MUST warn if it changes.
+            do { sender = try X25519PublicKey(text: slot.grantedByPublicKey, what: "granted_by_public_key") } catch {
+                throw .integrity("vault \(summary.vaultID): \(error)")
+            }
+            let verified = try pins.check(sender, for: grantedBy, email: nil, verified: false)
+            trust = verified ? .verified : .unverified(fingerprint: Fingerprint.of(sender))
+        }
+        do {
+            let vk = try PublicKeySlot.unwrap(wrap, recipient: keys.privateKey, sender: sender, in: context, slotID: slotID)
+            let indexKey = try vk.unwrapIndexKey(indexBlob, in: context)
+            let name = try vk.openName(nameBlob, in: context)
+            return OwnerVault(context: context, name: name, slot: slot, isOwner: isOwner, trust: trust, vaultKey: vk,
+                              cipher: ItemCipher(vaultKey: vk, indexKey: indexKey, context: context))
+        } catch {
+            throw .integrity("vault \(summary.vaultID): \(error)")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+extension SeclabRunMain {
+    /// `seclab-run --help`: usage, options and the reserved exit codes.
+    public static let helpText = """
+    seclab-run: run a command with a vault's secrets, decrypted in memory.
+
+    Usage: seclab-run [OPTIONS] -- COMMAND [ARG...]
+
+    The machine credential comes from SECLAB_MACHINE_KEY, or a file (SECLAB_MACHINE_KEY_FILE,
+    --credential-file); the server from SECLAB_SERVER or --server. Those variables are removed
+    from the command's environment. COMMAND replaces seclab-run (execve) unless --mask or
+    --files-dir needs a supervisor. Nothing is written to disk.
+
+    Options:
+      --server URL              server (https://…; http only to loopback)
+      --credential-file PATH    read the slmk1_… credential from PATH
+      --only NAME[,NAME...]     fetch only these secrets (names never leave this machine)
+      --require NAME[,NAME...]  fail before running if any is missing
+      --file NAME[=VAR]         deliver NAME as a sealed in-memory file; $VAR (default NAME)
+                                holds its /dev/fd/N path
+      --files-dir DIR           write file secrets as 0400 files in a fresh 0700 directory
+                                under DIR (tmpfs/ramfs only), removed when COMMAND exits
+      --keep-existing           inherited variables win over secrets of the same name
+      --allow-name NAME[,...]   allow names refused by default (LD_*, PATH, BASH_ENV, …)
+      --mask                    supervise COMMAND and replace secret values in its output with ***
+      --mask-min-length N       do not mask values shorter than N bytes (default 6)
+      --no-github-mask          do not emit ::add-mask:: lines under GitHub Actions
+      --dry-run                 print names, destinations and sizes (never values), run nothing
+      --cacert FILE             trust this CA bundle (also SECLAB_CA_FILE)
+      --allow-insecure-http     allow plain http to a non-loopback server
+      --timeout SECONDS         total time for the pull, retries included (default 30)
+      --connect-timeout SECONDS time to connect (default 5)
+      -h, --help                this help
+      --version                 print the version
+
+    Exit codes:
+      COMMAND's own code (exec mode), or its code / 128+N for signal N when supervised
+      122  integrity failure: a tampered, swapped, truncated or malformed response; nothing ran
+      123  refused: credential revoked or wrong, throttled, or a required secret is missing
+      124  server unreachable or failing after retries within the timeout
+      125  seclab-run's own failure: usage, credential text, environment policy, files-dir
+      126  COMMAND found but not executable
+      127  COMMAND not found
+
+    """
+}

@@ -1,0 +1,135 @@
+/// Everything seclab-run was asked to do, parsed from argv and the environment before any
+/// network or cryptographic work.
+public struct RunOptions: Sendable, Equatable {
+    /// The server URL (`--server`, `SECLAB_SERVER`).
+    public var server: String?
+    /// Read the credential from this file (`--credential-file`, `SECLAB_MACHINE_KEY_FILE`).
+    public var credentialFile: String?
+    /// Fetch only these names (`--only`).
+    public var only: [String]?
+    /// Fail unless these names are present (`--require`).
+    public var require: [String] = []
+    /// Deliver these as in-memory files: name → variable that receives the path (`--file NAME[=VAR]`).
+    public var files: [(name: String, variable: String)] = []
+    /// Write file secrets into a fresh directory under this tmpfs/ramfs directory instead (`--files-dir`).
+    public var filesDirectory: String?
+    /// Inherited variables win over secrets (`--keep-existing`).
+    public var keepExisting = false
+    /// Names allowed despite the environment policy (`--allow-name`).
+    public var allowedNames: Set<String> = []
+    /// Supervise and mask secret values in the command's output (`--mask`).
+    public var mask = false
+    /// Values (and lines of multi-line values) shorter than this are not masked.
+    public var maskMinimumLength = 6
+    /// Emit `::add-mask::` under GitHub Actions (on unless `--no-github-mask`).
+    public var githubMask = true
+    /// Print what would be injected and exit (`--dry-run`).
+    public var dryRun = false
+    /// A CA bundle (`--cacert`, `SECLAB_CA_FILE`).
+    public var caFile: String?
+    /// Allow plain http to non-loopback hosts (`--allow-insecure-http`).
+    public var allowInsecureHTTP = false
+    /// Total seconds for the pull, retries included (`--timeout`).
+    public var timeout: Double = 30
+    /// Seconds to connect (`--connect-timeout`).
+    public var connectTimeout: Double = 5
+    /// Print help / version and exit.
+    public var help = false
+    /// Print the version and exit.
+    public var version = false
+    /// The command and its arguments, untouched.
+    public var command: [String] = []
+
+    /// Make default options.
+    public init() {}
+
+    public static func == (lhs: RunOptions, rhs: RunOptions) -> Bool {
+        lhs.server == rhs.server && lhs.credentialFile == rhs.credentialFile && lhs.only == rhs.only
+            && lhs.require == rhs.require && lhs.files.map { "\($0.name)=\($0.variable)" } == rhs.files.map { "\($0.name)=\($0.variable)" }
+            && lhs.filesDirectory == rhs.filesDirectory && lhs.keepExisting == rhs.keepExisting
+            && lhs.allowedNames == rhs.allowedNames && lhs.mask == rhs.mask && lhs.maskMinimumLength == rhs.maskMinimumLength
+            && lhs.githubMask == rhs.githubMask && lhs.dryRun == rhs.dryRun && lhs.caFile == rhs.caFile
+            && lhs.allowInsecureHTTP == rhs.allowInsecureHTTP && lhs.timeout == rhs.timeout
+            && lhs.connectTimeout == rhs.connectTimeout && lhs.command == rhs.command
+    }
+
+    /// Parse `arguments` (without argv[0]) and `environment`. Everything after `--` (or the
+    /// first non-option) is the command, passed on byte for byte.
+    public static func parse(_ arguments: [String], environment: [String: String]) throws(RunFailure) -> RunOptions {
+        var options = RunOptions()
+        options.server = environment["SECLAB_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+        options.credentialFile = environment["SECLAB_MACHINE_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        options.caFile = environment["SECLAB_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        var index = 0
+        func value(_ flag: String, _ inline: String?) throws(RunFailure) -> String {
+            if let inline { return inline }
+            index += 1
+            guard index < arguments.count else { throw .usage("\(flag) needs a value") }
+            return arguments[index]
+        }
+        func list(_ text: String, _ flag: String) throws(RunFailure) -> [String] {
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard !names.contains(where: \.isEmpty) else { throw .usage("\(flag): empty name in '\(text)'") }
+            return names
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                options.command = Array(arguments[(index + 1)...])
+                break
+            }
+            guard argument.hasPrefix("-"), argument != "-" else {
+                options.command = Array(arguments[index...])
+                break
+            }
+            var flag = argument
+            var inline: String? = nil
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                flag = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            switch flag {
+            case "-h", "--help": options.help = true
+            case "--version": options.version = true
+            case "--server": options.server = try value(flag, inline)
+            case "--credential-file": options.credentialFile = try value(flag, inline)
+            case "--only": options.only = (options.only ?? []) + (try list(try value(flag, inline), flag))
+            case "--require": options.require += try list(try value(flag, inline), flag)
+            case "--file":
+                let spec = try value(flag, inline)
+                let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+                    throw .usage("--file takes NAME or NAME=VAR, got '\(spec)'")
+                }
+                options.files.append((parts[0], parts.count == 2 ? parts[1] : parts[0]))
+            case "--files-dir": options.filesDirectory = try value(flag, inline)
+            case "--keep-existing": options.keepExisting = true
+            case "--allow-name": options.allowedNames.formUnion(try list(try value(flag, inline), flag))
+            case "--mask": options.mask = true
+            case "--mask-min-length":
+                let text = try value(flag, inline)
+                guard let number = Int(text), number >= 1, number <= 4096 else { throw .usage("--mask-min-length takes a number from 1 to 4096") }
+                options.maskMinimumLength = number
+            case "--no-github-mask": options.githubMask = false
+            case "--dry-run": options.dryRun = true
+            case "--cacert": options.caFile = try value(flag, inline)
+            case "--allow-insecure-http": options.allowInsecureHTTP = true
+            case "--timeout", "--connect-timeout":
+                let text = try value(flag, inline)
+                guard let seconds = Double(text), seconds > 0, seconds <= 3600 else { throw .usage("\(flag) takes seconds between 0 and 3600") }
+                if flag == "--timeout" { options.timeout = seconds } else { options.connectTimeout = seconds }
+            default:
+                throw .usage("unknown option '\(flag)'")
+            }
+            index += 1
+        }
+        if options.help || options.version { return options }
+        if options.command.isEmpty && !options.dryRun {
+            throw .usage("no command given", hint: "usage: seclab-run [OPTIONS] -- COMMAND [ARG...]")
+        }
+        guard options.server != nil else {
+            throw .usage("no server configured", hint: "set SECLAB_SERVER or pass --server https://…")
+        }
+        return options
+    }
+}

@@ -1,0 +1,215 @@
+import CSeclabExec
+import SeclabClient
+import SeclabFormat
+import SeclabHTTP
+import SeclabKeys
+import SeclabPrimitives
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// seclab-run's whole flow: options → credential → one pull → plan → exec (or supervise).
+public enum SeclabRunMain {
+    /// The version printed by `--version`.
+    public static let version = "0.1.0"
+
+    /// Run with the process's arguments and environment; never returns.
+    public static func main() -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let inherited = inheritedEnvironment()
+        var environment = [String: String]()
+        for entry in inherited {
+            guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: entry[..<equals], as: UTF8.self)
+            if environment[name] == nil { environment[name] = String(decoding: entry[(equals + 1)...], as: UTF8.self) }
+        }
+        do {
+            let code = try run(arguments: arguments, environment: environment, inherited: inherited)
+            exit(code)
+        } catch {
+            report(error)
+            exit(error.code)
+        }
+    }
+
+    static func report(_ failure: RunFailure) {
+        var text = "seclab-run: error: \(failure.message)\n"
+        if let hint = failure.hint { text += "seclab-run: hint: \(hint)\n" }
+        writeAll(2, Array(text.utf8))
+    }
+
+    static func run(arguments: [String], environment: [String: String], inherited: [[UInt8]]) throws(RunFailure) -> Int32 {
+        let options = try RunOptions.parse(arguments, environment: environment)
+        if options.help { writeAll(1, Array(helpText.utf8)); return 0 }
+        if options.version { writeAll(1, Array("seclab-run \(version)\n".utf8)); return 0 }
+
+        // Why first: no core dump, ptrace attach or /proc/PID/mem read of this process once
+        // it holds decrypted values (issue 5 hardening).
+        _ = seclab_set_nondumpable()
+
+        let credential = try loadCredential(options: options, environment: environment)
+        var only: [ItemName]? = nil
+        if let names = options.only {
+            only = []
+            for name in names {
+                do { only?.append(try ItemName(name)) } catch { throw .usage("--only '\(name)': \(error)") }
+            }
+        }
+        var http = HTTPClientOptions()
+        http.caFile = options.caFile
+        http.allowInsecureHTTP = options.allowInsecureHTTP
+        http.totalTimeout = options.timeout
+        http.connectTimeout = options.connectTimeout
+        http.userAgent = "seclab-run/\(version)"
+
+        let vault: PulledVault
+        do {
+            let client = try APIClient(baseURL: options.server ?? "", options: http)
+            vault = try MachinePull.pull(credential, client: client, only: only)
+        } catch {
+            throw failure(for: error)
+        }
+
+        var plan = try ExecPlan.build(command: options.command, inherited: inherited, items: vault.items, options: options)
+        if options.dryRun {
+            let lines = plan.dryRunReport + ["\(plan.injections.count) secret(s) would be injected; command: \(options.command.joined(separator: " "))"]
+            writeAll(1, Array((lines.joined(separator: "\n") + "\n").utf8))
+            return 0
+        }
+
+        if environment["GITHUB_ACTIONS"] == "true" && options.githubMask {
+            emitGitHubMasks(plan.injections, minimumLength: options.maskMinimumLength)
+        }
+
+        let supervise = options.mask || options.filesDirectory != nil
+        var filesDirectory: String? = nil
+        if let parent = options.filesDirectory {
+            filesDirectory = try FileSecrets.directory(under: parent, for: &plan)
+        } else {
+            try FileSecrets.memfds(for: &plan)
+        }
+        defer { if let filesDirectory { FileSecrets.removeDirectory(filesDirectory) } }
+
+        let path = try resolve(options.command[0], path: plan.value(of: "PATH").map { String(decoding: $0, as: UTF8.self) })
+        let argv = options.command.map { Array($0.utf8) }
+        let envp = plan.environment.map { $0.name + [UInt8(ascii: "=")] + $0.value }
+        if supervise {
+            let supervisor = Supervisor(path: path, argv: argv, envp: envp, mask: options.mask,
+                                        maskValues: plan.injections.map { $0.value.unprotectedArray() },
+                                        maskMinimumLength: options.maskMinimumLength)
+            return try supervisor.run()
+        }
+        // Exec mode: the command replaces seclab-run (same PID, its own signals and exit status).
+        let code = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnvp in execve(path, cArgv, cEnvp) }
+        }
+        let error = errno
+        _ = code
+        throw RunFailure(error == ENOENT ? RunExitCode.notFound : RunExitCode.notExecutable,
+                         "cannot execute '\(options.command[0])': \(String(cString: strerror(error)))")
+    }
+
+    /// The credential from `--credential-file` / `SECLAB_MACHINE_KEY_FILE`, else `SECLAB_MACHINE_KEY`.
+    static func loadCredential(options: RunOptions, environment: [String: String]) throws(RunFailure) -> MachineCredential {
+        var text: String
+        if let file = options.credentialFile {
+            guard let contents = readSmallFile(file) else {
+                throw .usage("cannot read the credential file \(file): \(String(cString: strerror(errno)))")
+            }
+            text = contents
+        } else if let value = environment["SECLAB_MACHINE_KEY"], !value.isEmpty {
+            text = value
+        } else {
+            throw .usage("no machine credential", hint: "set SECLAB_MACHINE_KEY, SECLAB_MACHINE_KEY_FILE or --credential-file (mint one with `seclab machine create`)")
+        }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        while let first = text.first, first.isWhitespace { text.removeFirst() }
+        do { return try MachineCredential(text: text) } catch {
+            throw .usage("bad machine credential: \(error)", hint: "copy the whole slmk1_… text printed by `seclab machine create`")
+        }
+    }
+
+    /// Map client errors to the reserved exit codes.
+    static func failure(for error: ClientError) -> RunFailure {
+        switch error {
+        case let .transport(http):
+            if case .insecureURL = http { return .usage(http.description) }
+            if case .invalidURL = http { return .usage(http.description) }
+            return RunFailure(RunExitCode.unreachable, http.description)
+        case let .server(status, code, message, _):
+            if status == 401 || status == 403 || code == "auth_failed" || code == "unauthorized" {
+                return RunFailure(RunExitCode.refused, "the server refused the machine credential (revoked, wrong, or for another server)",
+                                  hint: "mint a new one with `seclab machine create VAULT --name LABEL`")
+            }
+            if status == 429 {
+                return RunFailure(RunExitCode.refused, "throttled after failed attempts: \(message)", hint: "wait and retry")
+            }
+            if status == 404 && code == "not_found" && message.hasPrefix("secret '") { return RunFailure(RunExitCode.refused, message) }
+            if status >= 500 { return RunFailure(RunExitCode.unreachable, "the server failed (\(status)): \(message)") }
+            return RunFailure(RunExitCode.refused, error.description)
+        case .unexpectedResponse, .integrity:
+            return RunFailure(RunExitCode.integrity, "\(error.description); nothing was run")
+        }
+    }
+
+    /// Look `command` up like env(1): a name with a slash is used as given, else each PATH entry.
+    static func resolve(_ command: String, path: String?) throws(RunFailure) -> String {
+        if command.contains("/") { return command }
+        var sawNonExecutable = false
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
+            if access(candidate, X_OK) == 0 {
+                var info = stat()
+                if stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { return candidate }
+            }
+            if access(candidate, F_OK) == 0 { sawNonExecutable = true }
+        }
+        if sawNonExecutable { throw RunFailure(RunExitCode.notExecutable, "'\(command)' is not executable") }
+        throw RunFailure(RunExitCode.notFound, "command not found: '\(command)'")
+    }
+
+    /// `::add-mask::` for every line of every value, before the command prints anything.
+    static func emitGitHubMasks(_ injections: [Injection], minimumLength: Int) {
+        var out = [UInt8]()
+        for injection in injections {
+            for line in Masker.lines(of: injection.value.unprotectedArray()) where line.count >= minimumLength {
+                out += Array("::add-mask::".utf8)
+                for byte in line {
+                    switch byte {
+                    case UInt8(ascii: "%"): out += Array("%25".utf8)
+                    case UInt8(ascii: "\r"): out += Array("%0D".utf8)
+                    default: out.append(byte)
+                    }
+                }
+                out.append(UInt8(ascii: "\n"))
+            }
+        }
+        writeAll(1, out)
+    }
+
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 65536 {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 { if errno == EINTR { continue }; return nil }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The process environment as raw `NAME=VALUE` byte strings, in order.
+    static func inheritedEnvironment() -> [[UInt8]] {
+        var out = [[UInt8]]()
+        var pointer = environ
+        while let entry = pointer.pointee {
+            out.append(Array(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))))
+            pointer += 1
+        }
+        return out
+    }
+}

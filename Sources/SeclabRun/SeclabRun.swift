@@ -1,1 +1,0 @@
-// seclab-run library (issue 5).
