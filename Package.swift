@@ -4,7 +4,8 @@
 //
 // The target graph is layered and every arrow points down (see docs/architecture.md):
 //
-//   C modules      CSodium, CBigNum (libcrypto BN shim), CCurlShim (libcurl shim)
+//   C modules      CSodium, CCurl (system libraries), CBigNum (libcrypto BN shim),
+//                  CCurlShim (fixed-type wrappers for libcurl's variadic setopt/getinfo)
 //   primitives     SeclabPrimitives   libsodium wrappers, secret buffers, strict encodings
 //   constructions  SeclabSRP          SRP-6a arithmetic (client + server)   spec §8
 //                  SeclabHPKE         RFC 9180 base/auth modes               spec §1, §6.1
@@ -26,7 +27,7 @@ let strictSettings: [SwiftSetting] = [
 
 /// COMPILE-TIME GAP: the SRP login endpoints (and their tests) compile only once SeclabSRP
 /// from the crypto core is merged; then this becomes `[.define("SECLAB_SRP_READY")]`.
-let srpReady: [SwiftSetting] = []
+let srpReady: [SwiftSetting] = [.define("SECLAB_SRP_READY")]
 
 let package = Package(
     name: "seclab",
@@ -51,6 +52,15 @@ let package = Package(
             name: "CSodium",
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CCurlShim",
+            dependencies: ["CCurl"]
         ),
         .target(
             name: "CBigNum",
@@ -79,7 +89,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: client transport
+        .target(
+            name: "SeclabHTTP",
+            dependencies: ["CCurl", "CCurlShim"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: key hierarchy (clients only)
+        .target(
+            name: "SeclabClient",
+            dependencies: ["SeclabHTTP", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SeclabKeys",
             dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP"],
@@ -131,6 +153,33 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: the owner's CLI (issue 4)
+        .target(
+            name: "SeclabCLI",
+            dependencies: [
+                "SeclabClient", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "seclab",
+            dependencies: ["SeclabCLI"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: seclab-run, the exec wrapper (issue 5). Lean: FoundationEssentials at most.
+        .target(
+            name: "SeclabRun",
+            dependencies: ["SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "seclab-run",
+            dependencies: ["SeclabRun"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: benchmarks (release mode, never run by the tests)
         .executableTarget(
             name: "seclab-bench-crypto",
@@ -140,9 +189,24 @@ let package = Package(
         ),
 
         // MARK: tests
+        .target(
+            name: "SeclabTestSupport",
+            path: "Tests/SeclabTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabCLITests",
+            dependencies: ["SeclabTestSupport", "SeclabCLI", "SeclabClient", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabRunTests",
+            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SeclabCryptoTests",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase", "CCurlShim"],
             swiftSettings: strictSettings
         ),
         .testTarget(

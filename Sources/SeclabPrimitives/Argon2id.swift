@@ -81,7 +81,9 @@ public enum Argon2id {
     /// A malformed string verifies nothing.
     public static func verify(hashString: String, password: UnsafeRawBufferPointer) -> Bool {
         Sodium.ready()
-        guard hashString.utf8.count < Int(crypto_pwhash_strbytes()), hashString.hasPrefix("$argon2id$") else { return false }
+        // Why refuse NUL: C would stop reading at it and verify only a prefix of the record.
+        guard hashString.utf8.count < Int(crypto_pwhash_strbytes()), hashString.hasPrefix("$argon2id$"),
+              !hashString.utf8.contains(0) else { return false }
         return hashString.withCString { str in
             crypto_pwhash_str_verify(str, password.charPointer, UInt64(password.count)) == 0
         }

@@ -56,18 +56,26 @@ public enum HMACSHA256 {
     /// Incremental HMAC state; the key schedule lives inside libsodium's state and is wiped
     /// when `finalize` runs.
     public struct Context: ~Copyable {
-        var state = crypto_auth_hmacsha256_state()
+        // Why a heap pointer: a non-copyable struct's deinit cannot mutate stored properties,
+        // and the key schedule inside the state must be wiped even when `finalize` is never called.
+        private let state: UnsafeMutablePointer<crypto_auth_hmacsha256_state>
 
         /// Start an HMAC under `key` (any length).
         public init(key: UnsafeRawBufferPointer) {
             Sodium.ready()
-            crypto_auth_hmacsha256_init(&state, key.bytePointer, key.count)
+            state = .allocate(capacity: 1)
+            crypto_auth_hmacsha256_init(state, key.bytePointer, key.count)
+        }
+
+        deinit {
+            sodium_memzero(state, MemoryLayout<crypto_auth_hmacsha256_state>.size)
+            state.deallocate()
         }
 
         /// Feed more message bytes.
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
             guard bytes.count > 0 else { return }
-            crypto_auth_hmacsha256_update(&state, bytes.bytePointer, UInt64(bytes.count))
+            crypto_auth_hmacsha256_update(state, bytes.bytePointer, UInt64(bytes.count))
         }
 
         /// Feed more message bytes.
@@ -75,10 +83,9 @@ public enum HMACSHA256 {
             bytes.withUnsafeBytes { update($0) }
         }
 
-        /// Finish into `out` (32 bytes) and wipe the state.
+        /// Finish into `out` (32 bytes). The state is wiped when the context is released.
         public mutating func finalize(into out: UnsafeMutableRawBufferPointer) {
-            crypto_auth_hmacsha256_final(&state, out.bytePointer)
-            sodium_memzero(&state, MemoryLayout<crypto_auth_hmacsha256_state>.size)
+            crypto_auth_hmacsha256_final(state, out.bytePointer)
         }
     }
 
@@ -133,24 +140,25 @@ public enum HKDFSHA256 {
         }
         return prk.withUnsafeBytes { key in
             SecretBytes(count: length) { out in
-                var previous = [UInt8]()
+                // T(i) blocks are secret: they live in one fixed buffer, wiped at the end, and
+                // are never reassigned (an array copy would leave an unwiped heap block behind).
+                let block = SecretBytes(count: 32) { _ in }
                 var produced = 0
                 var counter: UInt8 = 1
-                var block = [UInt8](repeating: 0, count: 32)
+                let blockBuffer = UnsafeMutableRawBufferPointer(rebasing: block.storage.pointer[0..<32])
+                withExtendedLifetime(block) {
                 while produced < length {
                     var context = HMACSHA256.Context(key: key)
-                    context.update(previous)
+                    if counter > 1 { context.update(UnsafeRawBufferPointer(blockBuffer)) }
                     context.update(info)
                     context.update([counter])
-                    block.withUnsafeMutableBytes { context.finalize(into: $0) }
+                    context.finalize(into: blockBuffer)
                     let take = min(32, length - produced)
-                    for i in 0..<take { out[produced + i] = block[i] }
+                    for i in 0..<take { out[produced + i] = blockBuffer[i] }
                     produced += take
-                    previous = block
                     counter &+= 1
                 }
-                sodium_memzero(&block, block.count)
-                sodium_memzero(&previous, previous.count)
+                }
             }
         }
     }

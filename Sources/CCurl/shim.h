@@ -1,0 +1,4 @@
+#ifndef SECLAB_CCURL_SHIM_H
+#define SECLAB_CCURL_SHIM_H
+#include <curl/curl.h>
+#endif

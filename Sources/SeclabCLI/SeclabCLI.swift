@@ -1,0 +1,1 @@
+// The owner CLI library (issue 4): one file per subcommand.

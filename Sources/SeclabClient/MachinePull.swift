@@ -1,0 +1,104 @@
+import SeclabAPI
+import SeclabFormat
+public import SeclabKeys
+import SeclabPrimitives
+
+/// What a machine credential opens: the vault's ids and every requested item, decrypted and
+/// verified (spec §6.2, §7).
+public struct PulledVault: Sendable {
+    /// The vault owner's account id and the vault id, as bound into every AAD.
+    public let context: VaultContext
+    /// Items in the server's order, each name re-checked against its key_ref.
+    public let items: [OpenedItem]
+}
+
+/// The machine side of the API: one request pulls everything, two when only some names are
+/// wanted (the key refs are computed locally, so names never leave the machine).
+public enum MachinePull {
+    /// Pull and open the vault of `credential`. With `only`, fetch just those names (a missing
+    /// one is an error naming it); without, fetch every live item in one round trip.
+    ///
+    /// Fail closed: any malformed field, any blob that does not open under its spec AAD, a
+    /// name that does not match its key_ref, an item not asked for, or a duplicate, throws,
+    /// and nothing is returned.
+    public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil) throws(ClientError) -> PulledVault {
+        let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
+        // Round trip 1: everything, or (with `only`) keys only.
+        let first: MachinePullResponse = try client.send("POST", "/v1/machine/pull",
+                                                         body: MachinePullRequest(keyRefs: only == nil ? nil : []),
+                                                         authorization: auth, idempotent: true)
+        let opened = try open(first, credential: credential)
+        guard let only else {
+            return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil))
+        }
+        let wanted = only.map { opened.cipher.keyRef(for: $0) }
+        // Round trip 2: only the refs asked for.
+        let second: MachinePullResponse = try client.send("POST", "/v1/machine/pull",
+                                                          body: MachinePullRequest(keyRefs: wanted.map(\.text)),
+                                                          authorization: auth, idempotent: true)
+        // The keys must not change between the two answers (a server cannot mix vaults).
+        guard second.wrappedVK == first.wrappedVK, second.wrappedIndexKey == first.wrappedIndexKey,
+              second.accountID == first.accountID, second.vaultID == first.vaultID else {
+            throw .integrity(.decryptionFailed("the server changed the vault's keys between two requests"))
+        }
+        let items = try openItems(second.items, cipher: opened.cipher, expected: Set(wanted))
+        let found = Set(items.map(\.keyRef))
+        if let missing = zip(only, wanted).first(where: { !found.contains($0.1) }) {
+            throw .server(status: 404, code: "not_found", message: "secret '\(missing.0.string)' is not in this vault", retryAfter: nil)
+        }
+        return PulledVault(context: opened.context, items: items)
+    }
+
+    private static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
+        do {
+            let account = try SeclabID(text: response.accountID, what: "account_id")
+            let vault = try SeclabID(text: response.vaultID, what: "vault_id")
+            let slot = try SeclabID(text: response.slotID, what: "slot_id")
+            // Why: a server answering with another slot's data must not be accepted silently.
+            guard slot == credential.slotID else {
+                throw ClientError.integrity(.decryptionFailed("the server answered for another machine slot"))
+            }
+            let context = VaultContext(ownerAccountID: account, vaultID: vault)
+            let vk = try MachineSlot.unwrap(AEADBlob(text: response.wrappedVK, what: "wrapped_vk"), with: credential.unwrapKey,
+                                            in: context, slotID: slot)
+            let indexKey = try vk.unwrapIndexKey(AEADBlob(text: response.wrappedIndexKey, what: "wrapped_index_key"), in: context)
+            return (context, ItemCipher(vaultKey: vk, indexKey: indexKey, context: context))
+        } catch let error as ClientError {
+            throw error
+        } catch let error as KeysError {
+            throw .integrity(error)
+        } catch let error as FormatError {
+            throw .unexpectedResponse(error.message)
+        } catch {
+            throw .unexpectedResponse("\(error)")
+        }
+    }
+
+    private static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?) throws(ClientError) -> [OpenedItem] {
+        var seen = Set<KeyRef>()
+        var out = [OpenedItem]()
+        out.reserveCapacity(views.count)
+        for view in views {
+            do {
+                let ref = try KeyRef(text: view.keyRef)
+                guard !view.deleted else { throw ClientError.unexpectedResponse("the server sent a deleted item in a pull") }
+                guard seen.insert(ref).inserted else { throw ClientError.unexpectedResponse("the server sent one key_ref twice") }
+                if let expected, !expected.contains(ref) {
+                    throw ClientError.unexpectedResponse("the server sent an item that was not asked for")
+                }
+                let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
+                                      encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
+                out.append(try cipher.open(item))
+            } catch let error as ClientError {
+                throw error
+            } catch let error as KeysError {
+                throw .integrity(error)
+            } catch let error as FormatError {
+                throw .unexpectedResponse(error.message)
+            } catch {
+                throw .unexpectedResponse("\(error)")
+            }
+        }
+        return out
+    }
+}

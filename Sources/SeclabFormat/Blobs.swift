@@ -1,0 +1,133 @@
+import SeclabPrimitives
+
+/// The text prefixes of spec §2. A decoder refuses any other prefix (no downgrade).
+public enum BlobPrefix {
+    /// XChaCha20-Poly1305 blob, version 1.
+    public static let aead = "xc1."
+    /// HPKE mode_auth wrap, version 1.
+    public static let hpke = "hp1."
+}
+
+/// Split `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)` strictly; shared by both blob kinds.
+private func splitBlob(_ text: some StringProtocol, prefix: String, what: String) throws(FormatError) -> (Substring, Substring) {
+    let string = String(text)
+    guard string.hasPrefix(prefix) else {
+        let shown = string.prefix(4).unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 } ? String(string.prefix(4)) : "?"
+        throw FormatError("\(what): unknown format '\(shown)', expected '\(prefix)…'")
+    }
+    let body = string.dropFirst(prefix.count)
+    let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 2 else {
+        throw FormatError("\(what): expected '\(prefix)<nonce>.<ciphertext>' with exactly one '.' after the prefix")
+    }
+    return (parts[0], parts[1])
+}
+
+/// An XChaCha20-Poly1305 blob: `xc1.` ‖ b64u(nonce) ‖ `.` ‖ b64u(ciphertext‖tag) (spec §2).
+public struct AEADBlob: Sendable, Hashable, CustomStringConvertible {
+    /// The 24-byte nonce.
+    public let nonce: [UInt8]
+    /// Ciphertext followed by the 16-byte tag.
+    public let ciphertext: [UInt8]
+
+    /// Build from parts, checking their lengths.
+    public init(nonce: [UInt8], ciphertext: [UInt8], what: String = "encrypted blob") throws(FormatError) {
+        guard nonce.count == XChaCha20Poly1305.nonceCount else {
+            throw FormatError("\(what): nonce must be \(XChaCha20Poly1305.nonceCount) bytes, got \(nonce.count)")
+        }
+        guard ciphertext.count >= XChaCha20Poly1305.tagCount else {
+            throw FormatError("\(what): ciphertext of \(ciphertext.count) bytes is shorter than the 16-byte tag")
+        }
+        self.nonce = nonce
+        self.ciphertext = ciphertext
+    }
+
+    /// Parse the text form strictly, before any decryption (spec §2 MUST).
+    public init(text: some StringProtocol, what: String = "encrypted blob") throws(FormatError) {
+        let (nonceText, ciphertextText) = try splitBlob(text, prefix: BlobPrefix.aead, what: what)
+        let nonce: [UInt8], ciphertext: [UInt8]
+        do {
+            nonce = try Base64URL.decode(nonceText, what: "\(what) nonce")
+            ciphertext = try Base64URL.decode(ciphertextText, what: "\(what) ciphertext")
+        } catch { throw FormatError(error) }
+        try self.init(nonce: nonce, ciphertext: ciphertext, what: what)
+    }
+
+    /// The text form.
+    public var text: String { BlobPrefix.aead + Base64URL.encode(nonce) + "." + Base64URL.encode(ciphertext) }
+
+    /// The length of the plaintext inside (ciphertext minus tag).
+    public var plaintextCount: Int { ciphertext.count - XChaCha20Poly1305.tagCount }
+
+    /// The text form (ciphertext is not secret).
+    public var description: String { text }
+}
+
+/// An HPKE wrap: `hp1.` ‖ b64u(enc) ‖ `.` ‖ b64u(ciphertext‖tag) (spec §2).
+public struct HPKEWrap: Sendable, Hashable, CustomStringConvertible {
+    /// The 32-byte encapsulated key.
+    public let enc: [UInt8]
+    /// Ciphertext followed by the 16-byte tag.
+    public let ciphertext: [UInt8]
+
+    /// Build from parts, checking their lengths.
+    public init(enc: [UInt8], ciphertext: [UInt8], what: String = "key wrap") throws(FormatError) {
+        guard enc.count == 32 else { throw FormatError("\(what): enc must be 32 bytes, got \(enc.count)") }
+        guard ciphertext.count >= 16 else {
+            throw FormatError("\(what): ciphertext of \(ciphertext.count) bytes is shorter than the 16-byte tag")
+        }
+        self.enc = enc
+        self.ciphertext = ciphertext
+    }
+
+    /// Parse the text form strictly, before any decryption (spec §2 MUST).
+    public init(text: some StringProtocol, what: String = "key wrap") throws(FormatError) {
+        let (encText, ciphertextText) = try splitBlob(text, prefix: BlobPrefix.hpke, what: what)
+        let enc: [UInt8], ciphertext: [UInt8]
+        do {
+            enc = try Base64URL.decode(encText, what: "\(what) enc")
+            ciphertext = try Base64URL.decode(ciphertextText, what: "\(what) ciphertext")
+        } catch { throw FormatError(error) }
+        try self.init(enc: enc, ciphertext: ciphertext, what: what)
+    }
+
+    /// The text form.
+    public var text: String { BlobPrefix.hpke + Base64URL.encode(enc) + "." + Base64URL.encode(ciphertext) }
+
+    /// The text form (ciphertext is not secret).
+    public var description: String { text }
+}
+
+/// A blind-index key ref: 32 bytes, `b64u` on the wire (spec §7).
+public struct KeyRef: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The 32 HMAC bytes.
+    public let bytes: [UInt8]
+
+    /// Wrap 32 bytes.
+    public init(bytes: [UInt8]) throws(FormatError) {
+        guard bytes.count == 32 else { throw FormatError("key_ref must be 32 bytes, got \(bytes.count)") }
+        self.bytes = bytes
+    }
+
+    /// Parse the b64u text form strictly.
+    public init(text: some StringProtocol) throws(FormatError) {
+        do { bytes = try Base64URL.decode(text, count: 32, what: "key_ref") } catch { throw FormatError(error) }
+    }
+
+    /// The b64u text form.
+    public var text: String { Base64URL.encode(bytes) }
+    /// The b64u text form.
+    public var description: String { text }
+    /// Byte-wise order.
+    public static func < (lhs: KeyRef, rhs: KeyRef) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+}
+
+/// Size limits shared by clients and the server (spec §7).
+public enum Limits {
+    /// A secret name is 1 to 256 bytes after normalization.
+    public static let maxNameBytes = 256
+    /// A secret value is 0 to 1 MiB.
+    public static let maxValueBytes = 1 << 20
+    /// The longest `xc1.` text a value blob can have: prefix, nonce, dot, value + tag, in b64u.
+    public static let maxValueBlobTextCount = 4 + 32 + 1 + ((maxValueBytes + 16) * 4 + 2) / 3
+}

@@ -1,0 +1,127 @@
+public import SeclabFormat
+@_spi(SeclabTesting) public import SeclabPrimitives
+
+/// A secret's name after spec §7 normalization: NFC, case kept, 1–256 bytes, no NUL, no `=`.
+///
+/// Why NFC without Foundation: the standard library's NFC keeps `seclab-run` free of ICU
+/// (stack notes); names are environment variable names, so case is significant.
+public struct ItemName: Sendable, Hashable, CustomStringConvertible {
+    /// The normalized UTF-8 bytes.
+    public let utf8: [UInt8]
+
+    /// Normalize and validate a name as a user typed it.
+    public init(_ name: String) throws(KeysError) {
+        try self.init(normalizedUTF8: Array(name._nfcCodeUnits))
+    }
+
+    /// Validate bytes that are claimed to be a normalized name (for example, a decrypted one).
+    public init(normalizedUTF8 bytes: [UInt8]) throws(KeysError) {
+        guard !bytes.isEmpty else { throw .invalidName("a secret name cannot be empty") }
+        guard bytes.count <= Limits.maxNameBytes else {
+            throw .invalidName("a secret name is at most \(Limits.maxNameBytes) bytes, this one is \(bytes.count)")
+        }
+        guard !bytes.contains(0) else { throw .invalidName("a secret name cannot contain a NUL byte") }
+        guard !bytes.contains(UInt8(ascii: "=")) else { throw .invalidName("a secret name cannot contain '='") }
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidName("a secret name must be valid UTF-8")
+        }
+        guard Array(string._nfcCodeUnits) == bytes else {
+            throw .invalidName("a secret name must be in Unicode NFC form")
+        }
+        utf8 = bytes
+    }
+
+    /// The name as a string.
+    public var string: String { String(decoding: utf8, as: UTF8.self) }
+    /// The name (names are not secret from their owner; they never go to the server in clear).
+    public var description: String { string }
+}
+
+/// A decrypted item.
+public struct OpenedItem: Sendable {
+    /// The blind-index key ref it was stored under (already re-checked against `name`).
+    public let keyRef: KeyRef
+    /// The decrypted, verified name.
+    public let name: ItemName
+    /// The decrypted value.
+    public let value: SecretBytes
+}
+
+/// A sealed item, ready for the wire.
+public struct SealedItem: Sendable, Hashable {
+    /// `HMAC(index_key, normalize(name))`.
+    public let keyRef: KeyRef
+    /// The name blob.
+    public let encName: AEADBlob
+    /// The value blob.
+    public let encValue: AEADBlob
+
+    /// Assemble from wire parts (structure already checked by the format types).
+    public init(keyRef: KeyRef, encName: AEADBlob, encValue: AEADBlob) {
+        self.keyRef = keyRef
+        self.encName = encName
+        self.encValue = encValue
+    }
+}
+
+/// Items and the blind index (spec §7).
+public struct ItemCipher: Sendable {
+    /// The vault key.
+    public let vaultKey: VaultKey
+    /// The vault's index key.
+    public let indexKey: IndexKey
+    /// The owner and vault ids bound into every AAD.
+    public let context: VaultContext
+
+    /// Make a cipher for one vault.
+    public init(vaultKey: VaultKey, indexKey: IndexKey, context: VaultContext) {
+        self.vaultKey = vaultKey
+        self.indexKey = indexKey
+        self.context = context
+    }
+
+    /// `key_ref = HMAC(index_key, normalize(name))`. Computed locally, so names never leave the machine.
+    public func keyRef(for name: ItemName) -> KeyRef {
+        try! KeyRef(bytes: HMACSHA256.authenticate(name.utf8, key: indexKey.secretBytes))
+    }
+
+    /// Seal a name and value under fresh nonces.
+    public func seal(name: ItemName, value: SecretBytes) throws(KeysError) -> SealedItem {
+        guard value.count <= Limits.maxValueBytes else { throw .valueTooLarge(value.count) }
+        let ref = keyRef(for: name)
+        return SealedItem(keyRef: ref,
+                          encName: vaultKey.seal(SecretBytes(copying: name.utf8), aad: nameAAD(ref)),
+                          encValue: vaultKey.seal(value, aad: valueAAD(ref)))
+    }
+
+    /// Test path with fixed nonces, to reproduce the spec vectors.
+    @_spi(SeclabTesting)
+    public func seal(name: ItemName, value: SecretBytes, nameNonce: [UInt8], valueNonce: [UInt8]) throws -> SealedItem {
+        let ref = keyRef(for: name)
+        return SealedItem(keyRef: ref,
+                          encName: try vaultKey.seal(SecretBytes(copying: name.utf8), aad: nameAAD(ref), nonce: nameNonce),
+                          encValue: try vaultKey.seal(value, aad: valueAAD(ref), nonce: valueNonce))
+    }
+
+    /// Open an item: both blobs under the AAD of the key_ref they were stored under, then the
+    /// name's HMAC re-checked against that key_ref (spec §7 MUST: a server cannot re-label).
+    public func open(_ item: SealedItem) throws(KeysError) -> OpenedItem {
+        let name = try openName(item.encName, keyRef: item.keyRef)
+        let value = try vaultKey.open(item.encValue, aad: valueAAD(item.keyRef), what: "the value of secret '\(name.string)'")
+        return OpenedItem(keyRef: item.keyRef, name: name, value: value)
+    }
+
+    /// Open and verify only the name of an item.
+    public func openName(_ blob: AEADBlob, keyRef ref: KeyRef) throws(KeysError) -> ItemName {
+        let bytes = try vaultKey.open(blob, aad: nameAAD(ref), what: "a secret's name")
+        // Names are not secret from the vault's reader; they become environment names anyway.
+        let name = try ItemName(normalizedUTF8: bytes.unprotectedArray())
+        // Why re-check: the AAD already binds the blob to key_ref, but only the HMAC proves
+        // that key_ref is this name's ref under our index key (spec §7).
+        guard constantTimeEquals(keyRef(for: name).bytes, ref.bytes) else { throw .keyRefMismatch }
+        return name
+    }
+
+    func nameAAD(_ ref: KeyRef) -> [UInt8] { context.aad(Labels.itemName, ref.bytes) }
+    func valueAAD(_ ref: KeyRef) -> [UInt8] { context.aad(Labels.itemValue, ref.bytes) }
+}

@@ -1,1 +1,0 @@
-// \(t): see Package.swift for this target's role.

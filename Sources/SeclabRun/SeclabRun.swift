@@ -1,0 +1,1 @@
+// seclab-run library (issue 5).
