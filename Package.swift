@@ -25,10 +25,6 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// COMPILE-TIME GAP: the SRP login endpoints (and their tests) compile only once SeclabSRP
-/// from the crypto core is merged; then this becomes `[.define("SECLAB_SRP_READY")]`.
-let srpReady: [SwiftSetting] = [.define("SECLAB_SRP_READY")]
-
 let package = Package(
     name: "seclab",
     platforms: [.macOS(.v15)],
@@ -145,7 +141,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings + srpReady
+            swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "seclab-server",
@@ -225,7 +221,7 @@ let package = Package(
                 "SeclabServer", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings + srpReady
+            swiftSettings: strictSettings
         ),
     ]
 )

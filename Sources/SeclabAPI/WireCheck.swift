@@ -1,4 +1,5 @@
 public import SeclabPrimitives
+import SeclabFormat
 
 /// Structure checks of wire fields (spec §0, §2). They look at prefixes, encodings and
 /// lengths only: a server never parses plaintext and cannot, since it holds no key (spec §10).
@@ -10,26 +11,12 @@ public enum WireCheck {
     /// The HPKE `enc` length for DHKEM(X25519), spec §1.
     public static let encCount = 32
 
-    /// A lowercase hyphenated UUIDv4 (spec §0: ids are client-made random UUIDv4s, one text
-    /// per id). Returns the text unchanged, so stored ids compare as strings.
+    /// A lowercase hyphenated UUID (spec §0: ids are client-made random UUIDv4s, one text per
+    /// id), checked by the shared `SeclabID` parser. Returns the text unchanged, so stored ids
+    /// compare as strings.
     @discardableResult
     public static func id(_ text: String, field: String) throws(APIValidationError) -> String {
-        let chars = Array(text.utf8)
-        guard chars.count == 36 else {
-            throw APIValidationError(field: field, reason: "expected a lowercase hyphenated UUID (36 characters), got \(chars.count) characters")
-        }
-        for (index, char) in chars.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
-                guard char == UInt8(ascii: "-") else {
-                    throw APIValidationError(field: field, reason: "expected '-' at position \(index + 1)")
-                }
-                continue
-            }
-            let isHex = (char >= UInt8(ascii: "0") && char <= UInt8(ascii: "9")) || (char >= UInt8(ascii: "a") && char <= UInt8(ascii: "f"))
-            guard isHex else {
-                throw APIValidationError(field: field, reason: "character \(index + 1) is not a lowercase hex digit")
-            }
-        }
+        do { _ = try SeclabID(text: text, what: field) } catch { throw wrap(error, field) }
         return text
     }
 
@@ -46,54 +33,44 @@ public enum WireCheck {
         return bytes
     }
 
-    /// A key ref: b64u of 32 HMAC bytes (spec §7).
+    /// A key ref: b64u of 32 HMAC bytes (spec §7), checked by the shared `KeyRef` parser.
     @discardableResult
     public static func keyRef(_ text: String, field: String) throws(APIValidationError) -> String {
-        try bytes(text, count: 32, field: field)
+        do { _ = try KeyRef(text: text) } catch { throw wrap(error, field) }
         return text
     }
 
-    /// An `xc1.` AEAD blob (spec §2) whose plaintext is at most `maxPlaintext` bytes.
+    /// An `xc1.` AEAD blob (spec §2) whose plaintext is at most `maxPlaintext` bytes, checked
+    /// by the shared `AEADBlob` parser (prefix, 24-byte nonce, at least the 16-byte tag).
     public static func aeadBlob(_ text: String, field: String, maxPlaintext: Int) throws(APIValidationError) {
-        try blob(text, prefix: "xc1.", headCount: nonceCount, headName: "nonce", field: field, maxPlaintext: maxPlaintext)
+        try checkLength(text, prefix: BlobPrefix.aead, headCount: nonceCount, field: field, maxPlaintext: maxPlaintext)
+        let blob: AEADBlob
+        do { blob = try AEADBlob(text: text, what: field) } catch { throw wrap(error, field) }
+        guard blob.plaintextCount <= maxPlaintext else { throw tooLong(field, maxPlaintext) }
     }
 
-    /// An `hp1.` HPKE wrap (spec §2) whose plaintext is at most `maxPlaintext` bytes.
+    /// An `hp1.` HPKE wrap (spec §2) whose plaintext is at most `maxPlaintext` bytes, checked
+    /// by the shared `HPKEWrap` parser (prefix, 32-byte enc, at least the 16-byte tag).
     public static func hpkeWrap(_ text: String, field: String, maxPlaintext: Int = 64) throws(APIValidationError) {
-        try blob(text, prefix: "hp1.", headCount: encCount, headName: "enc", field: field, maxPlaintext: maxPlaintext)
+        try checkLength(text, prefix: BlobPrefix.hpke, headCount: encCount, field: field, maxPlaintext: maxPlaintext)
+        let wrap: HPKEWrap
+        do { wrap = try HPKEWrap(text: text, what: field) } catch { throw Self.wrap(error, field) }
+        guard wrap.ciphertext.count - tagCount <= maxPlaintext else { throw tooLong(field, maxPlaintext) }
     }
 
-    static func blob(_ text: String, prefix: String, headCount: Int, headName: String, field: String, maxPlaintext: Int) throws(APIValidationError) {
-        // Length bound before decoding, so an oversized field costs no work.
+    /// A length bound before decoding, so an oversized field costs no work.
+    static func checkLength(_ text: String, prefix: String, headCount: Int, field: String, maxPlaintext: Int) throws(APIValidationError) {
         let maxText = prefix.utf8.count + (headCount * 4 + 2) / 3 + 1 + ((maxPlaintext + tagCount) * 4 + 2) / 3
-        guard text.utf8.count <= maxText else {
-            throw APIValidationError(field: field, reason: "too long: the plaintext inside may be at most \(maxPlaintext) bytes")
-        }
-        guard text.hasPrefix(prefix) else {
-            throw APIValidationError(field: field, reason: "expected '\(prefix)<\(headName)>.<ciphertext>' (unknown or missing prefix)")
-        }
-        let parts = text.utf8.dropFirst(prefix.utf8.count).split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 2 else {
-            throw APIValidationError(field: field, reason: "expected exactly one '.' after the '\(prefix)' prefix")
-        }
-        let head = String(decoding: parts[0], as: UTF8.self)
-        let body = String(decoding: parts[1], as: UTF8.self)
-        let headBytes: [UInt8], bodyBytes: [UInt8]
-        do {
-            headBytes = try Base64URL.decode(head)
-            bodyBytes = try Base64URL.decode(body)
-        } catch {
-            throw APIValidationError(field: field, reason: "parts are not strict unpadded base64url")
-        }
-        guard headBytes.count == headCount else {
-            throw APIValidationError(field: field, reason: "\(headName) must be \(headCount) bytes, got \(headBytes.count)")
-        }
-        guard bodyBytes.count >= tagCount else {
-            throw APIValidationError(field: field, reason: "ciphertext of \(bodyBytes.count) bytes is shorter than the 16-byte tag")
-        }
-        guard bodyBytes.count - tagCount <= maxPlaintext else {
-            throw APIValidationError(field: field, reason: "too long: the plaintext inside may be at most \(maxPlaintext) bytes")
-        }
+        guard text.utf8.count <= maxText else { throw tooLong(field, maxPlaintext) }
+    }
+
+    static func tooLong(_ field: String, _ maxPlaintext: Int) -> APIValidationError {
+        APIValidationError(field: field, reason: "too long: the plaintext inside may be at most \(maxPlaintext) bytes")
+    }
+
+    /// A shared-format error as a field error, without repeating the field name.
+    static func wrap(_ error: FormatError, _ field: String) -> APIValidationError {
+        APIValidationError(field: field, reason: stripField(error.message, field))
     }
 
     /// An e-mail address as an account handle: 3 to 254 bytes, one '@' with text on both sides,

@@ -6,7 +6,6 @@ import Testing
 /// in the database, so replicas agree at once (issue 3 §4).
 @Suite("Replicas on one PostgreSQL", .enabled(if: Engine.postgresURL != nil, Engine.postgresSkipReason))
 struct ReplicaTests {
-    #if SECLAB_SRP_READY
     @Test func revocationThroughOneIsRefusedByTheOtherAtOnce() async throws {
         let database = try Engine.freshPostgresDatabase()
         let first = try await ServerProcess.start(.postgres, databaseURL: database)
@@ -32,7 +31,6 @@ struct ReplicaTests {
         #expect(await first.stop() == 0)
         #expect(await second.stop() == 0)
     }
-    #endif
 
     @Test func twoReplicasMigrateTheSameDatabaseTogether() async throws {
         let database = try Engine.freshPostgresDatabase()

@@ -34,7 +34,6 @@ enum Scenarios {
         PutItemRequest(encName: Fake.aead(name), encValue: Fake.aead(value))
     }
 
-    #if SECLAB_SRP_READY
     /// Owner and grantee log in; vault, items, share, machine pull, tombstones, rekey, audit,
     /// revocation, passphrase change and logout; then the plaintext scan.
     static func lifecycle(_ engine: Engine) async throws {
@@ -238,7 +237,6 @@ enum Scenarios {
         #expect(try await api.get("/v1/vaults").status == 401)
         #expect(await server.stop() == 0)
     }
-    #endif
 
     /// Bad input: 400s naming the field, 409 on duplicates, 413 on oversize bodies; never a 500.
     static func badInput(_ engine: Engine) async throws {
@@ -295,22 +293,18 @@ enum Scenarios {
 
 @Suite("API on SQLite")
 struct SQLiteAPITests {
-    #if SECLAB_SRP_READY
     @Test func lifecycle() async throws { try await Scenarios.lifecycle(.sqlite) }
     @Test func denialsAndDecoys() async throws { try await Scenarios.denialsAndDecoys(.sqlite) }
     @Test func throttling() async throws { try await Scenarios.throttling(.sqlite) }
     @Test func limitsAndExpiry() async throws { try await Scenarios.limitsAndExpiry(.sqlite) }
-    #endif
     @Test func badInput() async throws { try await Scenarios.badInput(.sqlite) }
 }
 
 @Suite("API on PostgreSQL", .enabled(if: Engine.postgresURL != nil, Engine.postgresSkipReason))
 struct PostgresAPITests {
-    #if SECLAB_SRP_READY
     @Test func lifecycle() async throws { try await Scenarios.lifecycle(.postgres) }
     @Test func denialsAndDecoys() async throws { try await Scenarios.denialsAndDecoys(.postgres) }
     @Test func throttling() async throws { try await Scenarios.throttling(.postgres) }
     @Test func limitsAndExpiry() async throws { try await Scenarios.limitsAndExpiry(.postgres) }
-    #endif
     @Test func badInput() async throws { try await Scenarios.badInput(.postgres) }
 }

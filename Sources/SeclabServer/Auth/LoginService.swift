@@ -3,9 +3,7 @@ import SeclabAPI
 import SeclabPrimitives
 import SeclabStore
 import Synchronization
-#if SECLAB_SRP_READY
 import SeclabSRP
-#endif
 
 /// SRP-6a login state and decoys (spec §8).
 ///
@@ -18,11 +16,7 @@ final class LoginService: Sendable {
     let decoyVerifier: [UInt8]
 
     init() {
-        #if SECLAB_SRP_READY
         decoyVerifier = SRP.verifier(x: .random(count: 32))
-        #else
-        decoyVerifier = []
-        #endif
     }
 
     func key(_ database: SeclabDatabase) async throws -> [UInt8] {

@@ -1,4 +1,5 @@
 import Hummingbird
+import SeclabFormat
 import SeclabPrimitives
 import SeclabStore
 
@@ -9,20 +10,18 @@ struct AccountPrincipal: Sendable {
     let tokenHash: String
 }
 
-/// Session tokens: 32 random bytes, b64u on the wire; only their SHA-256 is stored (spec §9),
-/// so a database leak yields no usable token.
+/// Session tokens through the shared `SessionToken` (spec §9): 32 random bytes, b64u on the
+/// wire; only b64u(SHA-256(token)) is stored, so a database leak yields no usable token.
 enum SessionTokens {
     static func generate() -> (token: String, hash: String) {
-        let secret = SecretBytes.random(count: 32)
-        let token = secret.withUnsafeBytes { Base64URL.encode($0) }
-        return (token, Base64URL.encode(SHA256.hash(secret)))
+        let token = SessionToken.generate()
+        return (token.text, Base64URL.encode(token.hash))
     }
 
     /// H(token) of a bearer text, or nil when the text is not a 32-byte b64u token.
     static func hash(of text: Substring) -> String? {
-        guard let bytes = try? Base64URL.decode(text, count: 32, what: "token") else { return nil }
-        let secret = SecretBytes(copying: bytes)
-        return Base64URL.encode(SHA256.hash(secret))
+        guard let token = try? SessionToken(text: text) else { return nil }
+        return Base64URL.encode(token.hash)
     }
 }
 

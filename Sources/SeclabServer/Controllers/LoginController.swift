@@ -2,9 +2,7 @@ import Hummingbird
 import SeclabAPI
 import SeclabPrimitives
 import SeclabStore
-#if SECLAB_SRP_READY
 import SeclabSRP
-#endif
 
 /// `POST /v1/auth/srp/start` and `/finish`: SRP-6a (spec §8). Login state (b, A, expiry)
 /// lives in the database, so start and finish may hit different replicas.
@@ -16,7 +14,6 @@ struct LoginController {
         router.post("/v1/auth/srp/finish") { request, context in try await self.finish(request, context) }
     }
 
-    #if SECLAB_SRP_READY
     func start(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(SRPStartRequest.self, from: request, limit: services.config.maxBodyBytes)
         let email = try WireCheck.email(body.email, field: "email")
@@ -111,16 +108,4 @@ struct LoginController {
         }
         throw APIError.authFailed
     }
-    #else
-    // COMPILE-TIME GAP: SeclabSRP has not landed on main yet. These two endpoints answer 501
-    // until the merge; everything else works. Flip SECLAB_SRP_READY in Package.swift after
-    // `git merge main` brings SRPServer.
-    func start(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        throw APIError(.notImplemented, code: "not_implemented", message: "SRP login is not built into this server yet")
-    }
-
-    func finish(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        throw APIError(.notImplemented, code: "not_implemented", message: "SRP login is not built into this server yet")
-    }
-    #endif
 }

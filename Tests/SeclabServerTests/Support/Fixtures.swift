@@ -1,9 +1,7 @@
 import Foundation
 import SeclabAPI
 import SeclabPrimitives
-#if SECLAB_SRP_READY
 import SeclabSRP
-#endif
 
 /// Client-side material for tests. The server cannot tell these from real client output:
 /// it only checks structure. Plaintexts are real and really encrypted, so the plaintext scan
@@ -50,11 +48,7 @@ extension HTTPClient {
         let email = email ?? "user-\(UUID().uuidString.prefix(8).lowercased())@example.test"
         let saltSRP = randomBytes(count: 16)
         let x = SecretBytes.random(count: 32)
-        #if SECLAB_SRP_READY
         let verifier = SRP.verifier(x: x)
-        #else
-        let verifier = randomBytes(count: 512)
-        #endif
         let publicKey = Fake.b64u(32)
         let body = RegisterAccountRequest(accountID: accountID, email: email, kdfProfile: "p1", saltAUK: Fake.b64u(16),
                                           saltSRP: Base64URL.encode(saltSRP), srpVerifier: Base64URL.encode(verifier),
@@ -64,7 +58,6 @@ extension HTTPClient {
         return TestAccount(accountID: accountID, email: email, saltSRP: saltSRP, x: x, publicKey: publicKey)
     }
 
-    #if SECLAB_SRP_READY
     /// SRP-6a login as the client would do it (spec §8), checking M2.
     func login(_ account: TestAccount) async throws -> TestAccount {
         let client = SRPClient()
@@ -83,7 +76,6 @@ extension HTTPClient {
         loggedIn.token = session.sessionToken
         return loggedIn
     }
-    #endif
 
     func authorized(_ account: TestAccount) -> HTTPClient {
         var client = self

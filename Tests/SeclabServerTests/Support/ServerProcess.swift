@@ -87,14 +87,17 @@ final class ServerProcess: @unchecked Sendable {
 
     func log() -> String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    /// SIGTERM, then wait: the server must shut down gracefully and exit 0.
+    /// SIGTERM, then wait: the server must shut down gracefully and exit 0. The scratch
+    /// directory (database file, log) is removed afterwards.
     @discardableResult
     func stop() async -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        return process.terminationStatus
+        let status = process.terminationStatus
+        if status == 0 { try? FileManager.default.removeItem(at: directory) }
+        return status
     }
 
     /// Every byte the scenario left on disk for this server: the SQLite file with its WAL and
