@@ -85,10 +85,15 @@ int seclab_install_signal_pipe(int write_fd) {
     action.sa_sigaction = on_signal;
     action.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&action.sa_mask);
+    sigset_t unblock;
+    sigemptyset(&unblock);
     for (size_t i = 0; i < FORWARDED_COUNT; i++) {
         if (sigaction(forwarded[i], &action, NULL) != 0) return -1;
+        sigaddset(&unblock, forwarded[i]);
     }
-    return 0;
+    /* A launcher may hand us a mask that blocks these (test runners, some init systems):
+       forwarding must not depend on that. */
+    return sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 void seclab_reset_signals(void) {

@@ -1,6 +1,11 @@
 import ArgumentParser
+import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 extension Account {
     /// `seclab account change-passphrase`.
@@ -33,7 +38,7 @@ extension Account {
                 let keySet = try owner { () throws(OwnerError) in
                     try OwnerAccount.changePassphrase(session, newPassphrase: newPassphrase, secretKey: secretKey)
                 }
-                try store.write(CachedSession(token: session.token, expiresAt: session.expiresAt, account: keySet), ProfileStore.sessionFile)
+                try store.write(CachedSession(server: session.client.baseURL, session: session, account: keySet), ProfileStore.sessionFile)
                 Terminal.note("passphrase changed; other sessions of this account have ended")
             }
         }

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 extension Account {
     /// `seclab account create --email E [--emergency-kit PATH]`.
@@ -32,8 +36,14 @@ extension Account {
             if global.store.exists(ProfileStore.profileFile) {
                 throw ValidationError("a profile already exists in \(global.store.directory.path); use --config-dir for another account")
             }
-            if let emergencyKit, FileManager.default.fileExists(atPath: emergencyKit) {
-                throw ValidationError("\(emergencyKit) already exists; choose a new path for the Emergency Kit")
+            if let emergencyKit {
+                guard !FileManager.default.fileExists(atPath: emergencyKit) else {
+                    throw ValidationError("\(emergencyKit) already exists; choose a new path for the Emergency Kit")
+                }
+                let parent = URL(fileURLWithPath: emergencyKit).deletingLastPathComponent().path
+                guard FileManager.default.isWritableFile(atPath: parent) else {
+                    throw ValidationError("cannot write the Emergency Kit into \(parent)")
+                }
             }
         }
 
@@ -43,11 +53,18 @@ extension Account {
             let unlocker = Unlocker(global, unlock)
             let passphrase = try unlocker.passphrase(prompt: "Choose a passphrase: ", confirm: true)
             let client = try Unlocker.client(server)
+            // Before registering: once the server has the account, losing the Secret Key to a
+            // directory we cannot write would make it unusable for good.
+            try store.ensureDirectory()
             Terminal.progress("creating the account (deriving keys)")
             let account = try owner { () throws(OwnerError) in
                 try OwnerAccount.register(client: client, email: email, passphrase: passphrase)
             }
             let secretKeyText = account.secretKey.text
+            // The Secret Key is shown whatever happens next: it exists nowhere else yet.
+            Terminal.output(line: "Account created for \(account.email) (id \(account.accountID.text)).")
+            Terminal.output(line: "Secret Key: \(secretKeyText)")
+            Terminal.warning("keep the Secret Key safe (Emergency Kit): nobody can recover it, and without it and your passphrase your data is gone.")
             try store.write(Profile(server: server, email: account.email, accountID: account.accountID.text, secretKey: secretKeyText),
                             ProfileStore.profileFile)
             if let emergencyKit {
@@ -63,12 +80,9 @@ extension Account {
 
                     """
                 try store.writeFile(Array(kit.utf8), to: URL(fileURLWithPath: emergencyKit), exclusive: true)
-            }
-            Terminal.output(line: "Account created for \(account.email) (id \(account.accountID.text)).")
-            Terminal.output(line: "Secret Key: \(secretKeyText)")
-            Terminal.warning("this is the only time the Secret Key is shown. It cannot be recovered: without it and your passphrase your data is gone.")
-            if emergencyKit == nil {
-                Terminal.note("hint: write it down, or run with --emergency-kit PATH next time; it is also in \(store.url(ProfileStore.profileFile).path)")
+                Terminal.note("Emergency Kit written to \(emergencyKit) (mode 0600); add your passphrase by hand, then store it offline")
+            } else {
+                Terminal.note("hint: write the Secret Key down now; this device keeps a copy in \(store.url(ProfileStore.profileFile).path)")
             }
         }
     }

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Foundation
+import SeclabAPI
 import SeclabClient
 import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 extension Account {
     /// `seclab account login --email E [--secret-key-stdin]`.
@@ -48,7 +52,7 @@ extension Account {
             // Saved only now: a failed login leaves no profile behind.
             try store.write(Profile(server: server, email: session.keySet.email, accountID: session.accountID.text, secretKey: secretKey.text),
                             ProfileStore.profileFile)
-            try store.write(CachedSession(token: session.token, expiresAt: session.expiresAt, account: session.keySet), ProfileStore.sessionFile)
+            try store.write(CachedSession(server: client.baseURL, session: session), ProfileStore.sessionFile)
             Terminal.note("logged in as \(session.keySet.email) until \(session.expiresAt)")
         }
 

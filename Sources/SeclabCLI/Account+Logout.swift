@@ -1,5 +1,11 @@
 import ArgumentParser
+import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 extension Account {
     /// `seclab account logout`.
@@ -13,14 +19,15 @@ extension Account {
 
         func run() throws {
             let store = global.store
-            let profile = try store.profile()
+            _ = try store.profile()
             guard let cached = try store.read(CachedSession.self, ProfileStore.sessionFile) else {
                 Terminal.note("not logged in")
                 return
             }
             // Forget the token locally whatever the server says: logout must not fail open.
             store.remove(ProfileStore.sessionFile)
-            let client = try Unlocker.client(global.explicitServer ?? profile.server)
+            // The token goes only to the server that issued it.
+            let client = try Unlocker.client(cached.server)
             do throws(OwnerError) {
                 try OwnerSession.logout(client: client, token: cached.token)
             } catch {

@@ -1,4 +1,11 @@
+import ArgumentParser
+import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 import SeclabHTTP
 
 /// The documented exit codes of `seclab` (docs/cli.md). Scripts rely on them.
@@ -30,6 +37,8 @@ struct CLIFailure: Error {
     let message: String
     let hint: String?
     let status: ExitStatus
+    /// True when a cached session token was refused: the caller may log in afresh once.
+    private(set) var isSessionExpired = false
 
     init(_ message: String, hint: String? = nil, status: ExitStatus = .failure) {
         self.message = message
@@ -44,10 +53,11 @@ struct CLIFailure: Error {
             self.init(error.description, hint: "check the passphrase, and the Secret Key against your Emergency Kit", status: .authentication)
         case .sessionExpired:
             self.init(error.description, hint: "run `seclab account login`", status: .authentication)
+            isSessionExpired = true
         case .notFound:
             self.init(error.description, hint: "see `seclab vault list` and `seclab secret list VAULT`", status: .notFound)
         case .conflict:
-            self.init(error.description, status: .conflict)
+            self.init(error.description, hint: "choose another name, or name the vault by its id (`seclab vault list --json`)", status: .conflict)
         case .notOwner:
             self.init(error.description, hint: "ask the vault's owner", status: .notPermitted)
         case .integrity:

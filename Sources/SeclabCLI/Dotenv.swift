@@ -1,3 +1,5 @@
+import Foundation
+
 /// The dotenv dialect of common `.env` files (python-dotenv, docker compose): `export `
 /// prefixes, `#` comments, unquoted values (trimmed, ` #` starts a comment), single quotes
 /// (literal, may span lines) and double quotes (escapes `\n \r \t \" \\ \$`, may span lines).

@@ -1,6 +1,11 @@
+import ArgumentParser
 import Foundation
 import SeclabAPI
 import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,10 +24,19 @@ struct Profile: Codable {
 /// A cached session: the bearer token with its expiry, and the key set of the verified login
 /// (public values and the AUK-wrapped private key, which the server holds anyway).
 struct CachedSession: Codable {
+    /// The server that issued the token: a bearer token is never sent anywhere else.
+    var server: String
     var token: String
     var expiresAt: String
     var account: AccountKeySet
-    enum CodingKeys: String, CodingKey { case token, expiresAt = "expires_at", account }
+    enum CodingKeys: String, CodingKey { case server, token, expiresAt = "expires_at", account }
+
+    init(server: String, session: OwnerSession, account: AccountKeySet? = nil) {
+        self.server = server
+        token = session.token
+        expiresAt = session.expiresAt
+        self.account = account ?? session.keySet
+    }
 
     /// True until a minute before the absolute expiry.
     var isFresh: Bool {
@@ -83,6 +97,7 @@ struct ProfileStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data
         do { data = try encoder.encode(value) } catch { throw CLIFailure("could not encode \(name)", status: .profile) }
+        try ensureDirectory()
         try writeFile(Array(data), to: url(name))
     }
 
@@ -101,14 +116,19 @@ struct ProfileStore {
 
     /// Write bytes with mode 0600 from the first byte on (temp file, then rename).
     func writeFile(_ bytes: [UInt8], to target: URL, exclusive: Bool = false) throws(CLIFailure) {
-        try ensureDirectoryFor(target)
         let temp = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CLIFailure("cannot write \(target.path): \(String(cString: strerror(errno)))", status: .profile) }
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced else {
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var wrote = true
+        do {
+            try handle.write(contentsOf: bytes)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            wrote = false
+        }
+        guard wrote else {
             unlink(temp.path)
             throw CLIFailure("cannot write \(target.path)", status: .profile)
         }
@@ -119,9 +139,5 @@ struct ProfileStore {
             unlink(temp.path)
             throw CLIFailure("cannot write \(target.path): \(reason)", status: .profile)
         }
-    }
-
-    private func ensureDirectoryFor(_ target: URL) throws(CLIFailure) {
-        if target.deletingLastPathComponent().standardizedFileURL == directory.standardizedFileURL { try ensureDirectory() }
     }
 }

@@ -1,5 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
+import SeclabAPI
+import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 /// `seclab`: the vault owner's command line (issue 4). All cryptography runs here, on the
 /// device; the server only ever sees ciphertext (seed §01).

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 extension Secret {
     /// `seclab secret export VAULT --format dotenv|json`.

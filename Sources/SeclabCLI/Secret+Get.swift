@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
 import SeclabPrimitives
 
 extension Secret {

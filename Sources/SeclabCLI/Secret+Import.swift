@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
 import SeclabPrimitives
 
 extension Secret {
@@ -43,7 +46,7 @@ extension Secret {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
                 let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
                 for (name, value) in pairs {
-                    try owner { () throws(OwnerError) in try session.setItem(in: opened, name: name, value: value) }
+                    _ = try owner { () throws(OwnerError) in try session.setItem(in: opened, name: name, value: value) }
                 }
                 Terminal.note("imported \(pairs.count) secret\(pairs.count == 1 ? "" : "s") into vault '\(opened.name)'")
             }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
 import SeclabPrimitives
 
 extension Secret {
@@ -46,7 +49,7 @@ extension Secret {
             }
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
                 let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
-                try owner { () throws(OwnerError) in try session.setItem(in: opened, name: itemName, value: value) }
+                _ = try owner { () throws(OwnerError) in try session.setItem(in: opened, name: itemName, value: value) }
                 Terminal.note("set \(itemName.string) in vault '\(opened.name)'")
             }
         }

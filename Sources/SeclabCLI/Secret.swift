@@ -1,5 +1,11 @@
 import ArgumentParser
+import Foundation
+import SeclabAPI
+import SeclabClient
+import SeclabFormat
 import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 /// `seclab secret …`.
 struct Secret: ParsableCommand {

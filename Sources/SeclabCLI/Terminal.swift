@@ -1,4 +1,11 @@
+import ArgumentParser
 import Foundation
+import SeclabAPI
+import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,11 +57,12 @@ enum Terminal {
         guard tcgetattr(fd, &old) == 0 else { return nil }
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
-        _ = Array(prompt.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let tty = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        tty.write(Data(prompt.utf8))
         tcsetattr(fd, TCSAFLUSH, &quiet)
         defer {
             tcsetattr(fd, TCSAFLUSH, &old)
-            _ = Glibc.write(fd, "\n", 1)
+            tty.write(Data("\n".utf8))
         }
         var bytes = [UInt8]()
         var byte: UInt8 = 0

@@ -1,9 +1,11 @@
+import ArgumentParser
 import Foundation
 import SeclabAPI
 import SeclabClient
 import SeclabFormat
 import SeclabKeys
 import SeclabPassphrase
+import SeclabPrimitives
 
 /// Resolves the profile, the server, the two secrets and a session for one command.
 /// The passphrase is read once and both Argon2id derivations run at most once per command,
@@ -61,7 +63,7 @@ struct Unlocker {
         let passphrase = try self.passphrase()
         let pins = try store.pins()
         if let cached = try store.read(CachedSession.self, ProfileStore.sessionFile), cached.isFresh,
-           cached.account.accountID == profile.accountID {
+           cached.account.accountID == profile.accountID, cached.server == client.baseURL {
             Terminal.progress("unlocking")
             let session = try owner { () throws(OwnerError) in
                 try OwnerSession.resume(client: client, token: cached.token, expiresAt: cached.expiresAt, keySet: cached.account,
@@ -69,7 +71,7 @@ struct Unlocker {
             }
             do {
                 return try finish(session, store: store, body)
-            } catch let failure where failure.status == .authentication && failure.message == OwnerError.sessionExpired.description {
+            } catch let failure where failure.isSessionExpired {
                 store.remove(ProfileStore.sessionFile)
             }
         }
@@ -79,7 +81,7 @@ struct Unlocker {
                                    expectedAccountID: try? SeclabID(text: profile.accountID))
         }
         session.pins = pins
-        try store.write(CachedSession(token: session.token, expiresAt: session.expiresAt, account: session.keySet), ProfileStore.sessionFile)
+        try store.write(CachedSession(server: client.baseURL, session: session), ProfileStore.sessionFile)
         return try finish(session, store: store, body)
     }
 

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
+import SeclabAPI
 import SeclabClient
+import SeclabFormat
+import SeclabKeys
+import SeclabPassphrase
+import SeclabPrimitives
 
 /// `seclab vault …`.
 struct Vault: ParsableCommand {

@@ -1,7 +1,7 @@
 public import SeclabAPI
 public import SeclabFormat
 public import SeclabKeys
-public import SeclabPrimitives
+import SeclabPrimitives
 import SeclabSRP
 
 /// An account just registered on this device: the Secret Key exists only here and in the

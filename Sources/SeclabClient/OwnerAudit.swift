@@ -1,6 +1,6 @@
 public import SeclabAPI
-public import SeclabFormat
-public import SeclabKeys
+import SeclabFormat
+import SeclabKeys
 import SeclabPrimitives
 
 /// One audit row with what this device could decrypt: item names for key refs, machine

@@ -1,4 +1,4 @@
-public import SeclabKeys
+import SeclabKeys
 
 /// Errors of the owner's operations, in words the CLI can show as they are. None carries a
 /// passphrase, key, value or plaintext name of someone else's data.

@@ -1,4 +1,4 @@
-public import SeclabAPI
+import SeclabAPI
 public import SeclabFormat
 public import SeclabKeys
 import SeclabPrimitives

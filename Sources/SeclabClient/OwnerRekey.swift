@@ -1,6 +1,6 @@
-public import SeclabAPI
-public import SeclabFormat
-public import SeclabKeys
+import SeclabAPI
+import SeclabFormat
+import SeclabKeys
 import SeclabPrimitives
 
 extension OwnerSession {

@@ -1,7 +1,7 @@
 public import SeclabAPI
 public import SeclabFormat
 public import SeclabKeys
-public import SeclabPrimitives
+import SeclabPrimitives
 
 /// A logged-in owner: the bearer token, the account's key set as returned by a verified SRP
 /// login, and the account keypair opened on this device. The private key lives only in memory.

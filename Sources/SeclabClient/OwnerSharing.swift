@@ -1,7 +1,7 @@
-public import SeclabAPI
+import SeclabAPI
 public import SeclabFormat
-public import SeclabKeys
-import SeclabPrimitives
+import SeclabKeys
+public import SeclabPrimitives
 
 /// Another account as the server reports it, for a share (spec §5, §6.1).
 public struct AccountLookup: Sendable {

@@ -117,6 +117,13 @@ extension OwnerSession {
         }
         guard slot.accountID == accountID.text else { throw .integrity("the server sent another account's slot for vault \(summary.vaultID)") }
         let isOwner = context.ownerAccountID == accountID
+        // Why: only a vault's owner can create slots (the owner slot is self-granted, shares
+        // are owner-only, a rekey re-grants every slot as the owner; openapi.yaml). A slot
+        // granted by anyone else is a key the server wants us to accept: refuse it, so that a
+        // server cannot slip a vault key of its choosing into our own vault (spec §1, §6.1).
+        guard grantedBy == context.ownerAccountID else {
+            throw .integrity("vault \(summary.vaultID): its slot was not granted by the vault's owner")
+        }
         let sender: X25519PublicKey
         let trust: GranterTrust
         if grantedBy == accountID {

@@ -1,0 +1,203 @@
+import Foundation
+import SeclabTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files in `ci-examples/` run for real: their shell steps are extracted and executed in
+/// order against the fixture's server, with the freshly built seclab-run served over HTTP for
+/// the download steps. An example that rots fails here.
+@Suite(.serialized) struct CIExamplesTests {
+    let fixture: RunFixture
+    init() throws { fixture = try RunFixture.get() }
+
+    static var examples: URL { Binaries.packageRoot.appendingPathComponent("ci-examples") }
+
+    /// A directory with a copy of seclab-run, served by python3's http.server on loopback.
+    final class BinaryServer {
+        let process = Process()
+        let directory: URL
+        let url: String
+        let sha256: String
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-dl-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: try Binaries.url(named: "seclab-run"), to: directory.appendingPathComponent("seclab-run"))
+            let hash = try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), arguments: [directory.appendingPathComponent("seclab-run").path], environment: [:])
+            sha256 = String(String(decoding: hash.stdout, as: UTF8.self).prefix(64))
+            let port = 20000 + Int(getpid() % 20000)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "\(port)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            url = "http://127.0.0.1:\(port)/seclab-run"
+            for _ in 0..<100 {
+                let probe = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["curl", "-fsI", url], environment: ["PATH": "/usr/bin:/bin"])
+                if probe.status == 0 { return }
+                usleep(100_000)
+            }
+            throw TestSupportError("python3 http.server did not start")
+        }
+
+        deinit {
+            // SIGKILL: the test runner blocks SIGTERM and its children inherit that mask.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    /// `run: |` blocks of a GitHub workflow, each with its step's `env:` (expressions resolved).
+    static func githubSteps(_ text: String, values: [String: String]) -> [(name: String, env: [String: String], script: String)] {
+        var steps: [(String, [String: String], String)] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var i = 0
+        var name = "", env = [String: String](), inEnv = false, envIndent = 0
+        func indent(_ line: String) -> Int { line.prefix { $0 == " " }.count }
+        while i < lines.count {
+            let line = lines[i], trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("- ") { name = ""; env = [:]; inEnv = false }
+            if trimmed.hasPrefix("- name:") || trimmed.hasPrefix("name:") { name = trimmed.components(separatedBy: "name:")[1].trimmingCharacters(in: .whitespaces) }
+            if trimmed == "env:" { inEnv = true; envIndent = indent(line); i += 1; continue }
+            if inEnv {
+                if indent(line) > envIndent, let colon = trimmed.firstIndex(of: ":") {
+                    let key = String(trimmed[..<colon])
+                    var value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    if value.hasPrefix("${{") {
+                        let expression = value.dropFirst(3).dropLast(2).trimmingCharacters(in: .whitespaces)
+                        value = values[String(expression.split(separator: ".").last ?? "")] ?? ""
+                    }
+                    env[key] = value
+                    i += 1
+                    continue
+                }
+                inEnv = false
+            }
+            if trimmed == "run: |" {
+                let base = indent(line)
+                var script = [String]()
+                i += 1
+                while i < lines.count, lines[i].trimmingCharacters(in: .whitespaces).isEmpty || indent(lines[i]) > base {
+                    script.append(String(lines[i].dropFirst(min(base + 2, indent(lines[i])))))
+                    i += 1
+                }
+                steps.append((name, env, script.joined(separator: "\n")))
+                continue
+            }
+            i += 1
+        }
+        return steps
+    }
+
+    /// `- command` lines under `key:` of a GitLab job.
+    static func gitlabLines(_ text: String, key: String) -> [String] {
+        var out = [String](), inside = false
+        for line in text.split(separator: "\n").map(String.init) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed == "\(key):" { inside = true; continue }
+            if inside {
+                if trimmed.hasPrefix("- ") { out.append(String(trimmed.dropFirst(2))) } else if !trimmed.isEmpty { inside = false }
+            }
+        }
+        return out
+    }
+
+    func bash(_ script: String, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let result = try runProcess(URL(fileURLWithPath: "/bin/bash"), arguments: ["-e", "-c", "cd \"$REPO\"; " + script], environment: environment)
+        return (result.status, String(decoding: result.stdout, as: UTF8.self), result.stderr)
+    }
+
+    @Test func githubActionsWorkflowRuns() throws {
+        let downloads = try BinaryServer()
+        let home = fixture.server.directory.appendingPathComponent("gha-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let githubPath = home.appendingPathComponent("github_path")
+        FileManager.default.createFile(atPath: githubPath.path, contents: nil)
+        let text = try String(contentsOf: Self.examples.appendingPathComponent("github-actions.yml"), encoding: .utf8)
+        let steps = Self.githubSteps(text, values: ["SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL,
+                                                    "SECLAB_RUN_URL": downloads.url, "SECLAB_RUN_SHA256": downloads.sha256])
+        #expect(steps.map(\.name) == ["Install seclab-run", "Deploy"])
+        var output = ""
+        for step in steps {
+            // As the runner does: $GITHUB_PATH entries are prepended to PATH for later steps.
+            let added = (try String(contentsOf: githubPath, encoding: .utf8)).split(separator: "\n").map(String.init)
+            var environment = ["HOME": home.path, "GITHUB_PATH": githubPath.path, "GITHUB_ACTIONS": "true",
+                               "REPO": Binaries.packageRoot.path, "PATH": (added.reversed() + ["/usr/local/bin", "/usr/bin", "/bin"]).joined(separator: ":")]
+            environment.merge(step.env) { $1 }
+            let result = try bash(step.script, environment: environment)
+            #expect(result.status == 0, "step '\(step.name)' failed: \(result.stderr)")
+            output += result.stdout
+        }
+        #expect(output.contains("::add-mask::" + RunFixture.secrets["API_TOKEN"]!))
+        #expect(output.contains("deploy: ok"))
+        #expect(output.contains("deploy: TLS_KEY       file /dev/fd/"))
+        // The runner consumes ::add-mask:: lines; everything else the job prints holds no value.
+        let printed = output.split(separator: "\n").filter { !$0.hasPrefix("::add-mask::") }.joined(separator: "\n")
+        for value in RunFixture.secrets.values where value.count >= 6 { #expect(!printed.contains(value)) }
+    }
+
+    @Test func gitlabJobRuns() throws {
+        let downloads = try BinaryServer()
+        let bin = fixture.server.directory.appendingPathComponent("gitlab-bin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let text = try String(contentsOf: Self.examples.appendingPathComponent("gitlab-ci.yml"), encoding: .utf8)
+        // The job's image provides packages with apt-get; this machine already has them. Its
+        // /usr/local/bin is redirected to a scratch directory so the test leaves no trace.
+        let lines = (Self.gitlabLines(text, key: "before_script") + Self.gitlabLines(text, key: "script"))
+            .filter { !$0.hasPrefix("apt-get") }
+            .map { $0.replacingOccurrences(of: "/usr/local/bin", with: bin.path) }
+        #expect(lines.count == 4)
+        let result = try bash(lines.joined(separator: "\n"), environment: [
+            "SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL, "SECLAB_RUN_URL": downloads.url,
+            "SECLAB_RUN_SHA256": downloads.sha256, "REPO": Binaries.packageRoot.path, "PATH": "\(bin.path):/usr/bin:/bin",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("deploy: ok"))
+        #expect(!result.stdout.contains(RunFixture.secrets["API_TOKEN"]!))
+    }
+
+    @Test func dockerEntrypointRunsAsPIDOne() throws {
+        let text = try String(contentsOf: Self.examples.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        #expect(text.contains(#"ENTRYPOINT ["seclab-run", "--"]"#))
+        #expect(text.contains(#"CMD ["/app/deploy.sh"]"#))
+        // No Docker engine here: the entrypoint runs as PID 1 of a new PID namespace instead,
+        // with the image's /app/deploy.sh being the repository's examples/deploy.sh.
+        let deploy = Binaries.packageRoot.appendingPathComponent("examples/deploy.sh").path
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/unshare"), arguments: ["--pid", "--fork", "--kill-child", try Binaries.url(named: "seclab-run").path, "--", deploy],
+                                    environment: ["SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL, "PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(String(decoding: result.stdout, as: UTF8.self).contains("deploy: ok"))
+    }
+
+    @Test func pidOneForwardsSignalsReapsAndReturns128PlusN() throws {
+        let seclabRun = try Binaries.url(named: "seclab-run").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--pid", "--fork", "--kill-child", seclabRun, "--mask", "--", "/bin/sh", "-c", "echo \"pid=$$ ppid=$PPID\"; sleep 30 & wait"]
+        process.environment = ["SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL, "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Find seclab-run (PID 1 inside) as the child of unshare, wait until the command runs, then SIGTERM it.
+        var pidOne: Int32 = 0
+        for _ in 0..<200 {
+            if let children = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8),
+               let first = children.split(separator: " ").first, let pid = Int32(first) {
+                let grandchildren = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+                if !grandchildren.isEmpty { pidOne = pid; break }
+            }
+            usleep(50_000)
+        }
+        #expect(pidOne > 0)
+        usleep(200_000)
+        kill(pidOne, SIGTERM)
+        process.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("ppid=1"), "\(text)")        // the command's parent is seclab-run as PID 1
+        #expect(process.terminationStatus == 128 + SIGTERM)  // the child died of SIGTERM: 143 comes back
+    }
+}

@@ -1,1 +1,0 @@
-// Shared test support: real server processes, binaries, temporary directories.
