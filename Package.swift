@@ -2,7 +2,7 @@
 //
 // seclab: a zero-knowledge secrets manager for CI/CD.
 //
-// The target graph is layered and every arrow points down (see docs/architecture.md):
+// The target graph is layered and every arrow points down (see README.md, "Layout"):
 //
 //   C modules      CSodium, CCurl (system libraries), CBigNum (libcrypto BN shim),
 //                  CCurlShim (fixed-type wrappers for libcurl's variadic setopt/getinfo)
@@ -14,7 +14,7 @@
 //                  SeclabPassphrase   NFKD passphrase normalization (full Foundation, CLI only)
 //
 // The server side must never depend on SeclabKeys, SeclabHPKE or SeclabPassphrase: the
-// zero-knowledge claim is visible here, and `Tests/SeclabArchitectureTests` checks it.
+// zero-knowledge claim is visible here, and `Tests/SeclabCryptoTests/ArchitectureTests.swift` checks it.
 import PackageDescription
 
 /// One strict set of settings for every Swift target.
@@ -95,7 +95,7 @@ let package = Package(
         // MARK: key hierarchy (clients only)
         .target(
             name: "SeclabClient",
-            dependencies: ["SeclabHTTP", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabHTTP", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabSRP"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "SeclabCLI",
             dependencies: [
-                "SeclabClient", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives",
+                "SeclabClient", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

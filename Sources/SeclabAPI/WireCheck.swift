@@ -1,4 +1,4 @@
-public import SeclabPrimitives
+import SeclabPrimitives
 import SeclabFormat
 
 /// Structure checks of wire fields (spec §0, §2). They look at prefixes, encodings and

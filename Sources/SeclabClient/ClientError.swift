@@ -25,7 +25,8 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// True for 401/403/404 answers to credentials, which callers report as "refused".
+    /// True for 401 answers and the `auth_failed` / `unauthorized` codes: the credential or
+    /// session itself was refused (403/404 are reported as what they are).
     public var isAuthenticationFailure: Bool {
         if case let .server(status, code, _, _) = self {
             return status == 401 || code == "auth_failed" || code == "unauthorized"

@@ -63,14 +63,19 @@ public enum MachinePull {
                                             in: context, slotID: slot)
             let indexKey = try vk.unwrapIndexKey(AEADBlob(text: response.wrappedIndexKey, what: "wrapped_index_key"), in: context)
             return (context, ItemCipher(vaultKey: vk, indexKey: indexKey, context: context))
-        } catch let error as ClientError {
-            throw error
-        } catch let error as KeysError {
-            throw .integrity(error)
-        } catch let error as FormatError {
-            throw .unexpectedResponse(error.message)
         } catch {
-            throw .unexpectedResponse("\(error)")
+            throw translate(error)
+        }
+    }
+
+    /// Every failure while opening a response is the server's: malformed data is
+    /// `unexpectedResponse`, data that fails to decrypt or verify is `integrity`.
+    private static func translate(_ error: any Error) -> ClientError {
+        switch error {
+        case let error as ClientError: return error
+        case let error as KeysError: return .integrity(error)
+        case let error as FormatError: return .unexpectedResponse(error.message)
+        default: return .unexpectedResponse("\(error)")
         }
     }
 
@@ -89,14 +94,8 @@ public enum MachinePull {
                 let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
                                       encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
                 out.append(try cipher.open(item))
-            } catch let error as ClientError {
-                throw error
-            } catch let error as KeysError {
-                throw .integrity(error)
-            } catch let error as FormatError {
-                throw .unexpectedResponse(error.message)
             } catch {
-                throw .unexpectedResponse("\(error)")
+                throw translate(error)
             }
         }
         return out

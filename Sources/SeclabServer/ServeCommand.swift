@@ -28,7 +28,8 @@ public struct Serve: AsyncParsableCommand {
         discussion: """
             Environment: SECLAB_LISTEN (HOST:PORT), SECLAB_DATABASE (sqlite:PATH or postgres://…), \
             SECLAB_LOG_LEVEL (trace…critical), SECLAB_SESSION_IDLE_SECONDS (default 1800), \
-            SECLAB_SESSION_MAX_SECONDS (default 43200). Flags win over the environment.
+            SECLAB_SESSION_MAX_SECONDS (default 43200), SECLAB_CREDENTIAL_CACHE_SECONDS (default 60; 0 \
+            turns the verified machine-credential cache off). Flags win over the environment.
             """
     )
 
@@ -84,6 +85,13 @@ public struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(name) must be a number of seconds from 1 to 2592000")
             }
             config[keyPath: keyPath] = seconds * 1000
+        }
+        if let text = Self.environment("SECLAB_CREDENTIAL_CACHE_SECONDS") {
+            // 0 turns the verified-credential cache off: every pull runs Argon2id (benchmarks' "cold").
+            guard let seconds = Int64(text), seconds >= 0, seconds <= 3600 else {
+                throw ValidationError("SECLAB_CREDENTIAL_CACHE_SECONDS must be a number of seconds from 0 to 3600")
+            }
+            config.credentialCacheTTLMillis = seconds * 1000
         }
         if let level = Self.environment("SECLAB_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("SECLAB_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }

@@ -83,6 +83,7 @@ final class MachineAuthenticator: Sendable {
             secret.withUnsafeBytes { Argon2id.verify(hashString: hash, password: $0) }
         }
         guard ok, let authHash else { return false }
+        guard ttl > 0 else { return true }  // cache turned off
         cache.withLock { cache in
             if cache.count >= capacity {
                 cache = cache.filter { $0.value.expires > now }
