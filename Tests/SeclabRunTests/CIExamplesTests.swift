@@ -27,19 +27,33 @@ import Glibc
             try FileManager.default.copyItem(at: try Binaries.url(named: "seclab-run"), to: directory.appendingPathComponent("seclab-run"))
             let hash = try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), arguments: [directory.appendingPathComponent("seclab-run").path], environment: [:])
             sha256 = String(String(decoding: hash.stdout, as: UTF8.self).prefix(64))
-            let port = 20000 + Int(getpid() % 20000)
+            // Port 0: the kernel picks a free port, which http.server prints (unbuffered with -u).
+            let portFile = directory.appendingPathComponent("server.out")
+            FileManager.default.createFile(atPath: portFile.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "\(port)"]
-            process.standardOutput = FileHandle.nullDevice
+            process.arguments = ["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "0"]
+            process.standardOutput = try FileHandle(forWritingTo: portFile)
             process.standardError = FileHandle.nullDevice
             try process.run()
-            url = "http://127.0.0.1:\(port)/seclab-run"
+            var found: String? = nil
             for _ in 0..<100 {
-                let probe = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["curl", "-fsI", url], environment: ["PATH": "/usr/bin:/bin"])
-                if probe.status == 0 { return }
+                let text = (try? String(contentsOf: portFile, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "port "), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                    found = "http://127.0.0.1:\(port)/seclab-run"
+                    break
+                }
                 usleep(100_000)
             }
-            throw TestSupportError("python3 http.server did not start")
+            guard let found else {
+                kill(process.processIdentifier, SIGKILL)
+                throw TestSupportError("python3 http.server did not start")
+            }
+            url = found
+            let probe = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["curl", "-fsI", url], environment: ["PATH": "/usr/bin:/bin"])
+            guard probe.status == 0 else {
+                kill(process.processIdentifier, SIGKILL)
+                throw TestSupportError("python3 http.server does not answer at \(found)")
+            }
         }
 
         deinit {
