@@ -192,25 +192,29 @@ import Glibc
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         process.arguments = ["--pid", "--fork", "--kill-child", seclabRun, "--mask", "--", "/bin/sh", "-c", "echo \"pid=$$ ppid=$PPID\"; sleep 30 & wait"]
         process.environment = ["SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL, "PATH": "/usr/bin:/bin"]
-        let out = Pipe()
-        process.standardOutput = out
+        let outFile = fixture.server.directory.appendingPathComponent("pid1-\(UUID().uuidString).out")
+        FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outFile)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Find seclab-run (PID 1 inside) as the child of unshare, wait until the command runs, then SIGTERM it.
+        // Find seclab-run (PID 1 inside) as the child of unshare; wait until the command has
+        // printed (so it runs under seclab-run), then SIGTERM seclab-run from outside.
         var pidOne: Int32 = 0
-        for _ in 0..<200 {
-            if let children = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8),
+        for _ in 0..<600 where pidOne == 0 {
+            let printed = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
+            if printed.contains("ppid="),
+               let children = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8),
                let first = children.split(separator: " ").first, let pid = Int32(first) {
-                let grandchildren = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-                if !grandchildren.isEmpty { pidOne = pid; break }
+                pidOne = pid
+            } else {
+                usleep(50_000)
             }
-            usleep(50_000)
         }
         #expect(pidOne > 0)
-        usleep(200_000)
-        kill(pidOne, SIGTERM)
+        // Never kill(0, …): that would signal this test runner's whole process group.
+        kill(pidOne > 0 ? pidOne : process.processIdentifier, pidOne > 0 ? SIGTERM : SIGKILL)
         process.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
         #expect(text.contains("ppid=1"), "\(text)")        // the command's parent is seclab-run as PID 1
         #expect(process.terminationStatus == 128 + SIGTERM)  // the child died of SIGTERM: 143 comes back
     }
