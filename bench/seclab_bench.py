@@ -18,15 +18,16 @@ def auth_header(credential):
     return f"Machine {slot_text}.{base64.urlsafe_b64encode(auth).rstrip(b'=').decode()}"
 
 class Server:
-    def __init__(self, binary, database, env_extra=None):
+    def __init__(self, binary, database, env_extra=None, tls=None):
         self.dir = tempfile.mkdtemp(prefix="seclab-bench-")
         self.log_path = os.path.join(self.dir, "server.log")
         db = database
         env = dict(os.environ, **(env_extra or {}))
-        self.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--database", db],
+        extra = ["--tls-cert", tls[0], "--tls-key", tls[1]] if tls else []
+        self.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--database", db] + extra,
                                      stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, env=env)
         for _ in range(400):
-            m = re.search(r"url=(http://127\.0\.0\.1:\d+)", open(self.log_path).read())
+            m = re.search(r"url=(https?://127\.0\.0\.1:\d+)", open(self.log_path).read())
             if m: self.url = m.group(1); return
             if self.proc.poll() is not None: raise SystemExit(open(self.log_path).read())
             time.sleep(0.05)
@@ -77,10 +78,18 @@ def time_runs(argv, env, runs, warmup=3):
         samples.append((time.perf_counter_ns() - t) / 1e6)
     return statistics.median(samples), min(samples), max(samples)
 
-def time_to_child(run_bin, server, creds, runs):
+def self_signed(directory):
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+def time_to_child(run_bin, server, creds, runs, cacert=None):
     rows = []
     for n, cred in sorted(creds.items()):
         env = {"PATH": "/usr/bin:/bin", "SECLAB_SERVER": server.url, "SECLAB_MACHINE_KEY": cred}
+        if cacert: env["SECLAB_CA_FILE"] = cacert
         med, lo, hi = time_runs([run_bin, "--", "/bin/true"], env, runs)
         # The floor: exec'ing `true` with the same variables, no fetch and no decryption.
         floor_env = {"PATH": "/usr/bin:/bin", **{f"SECRET_{i:05d}": base64.b64encode(os.urandom(40)).decode() for i in range(n)}}
@@ -151,6 +160,19 @@ def main():
             rss = server.peak_rss_mib()
         finally:
             server.stop()
+        # The same over TLS (self-signed certificate, trusted through SECLAB_CA_FILE).
+        tls = self_signed(workdir)
+        tls_server = Server(os.path.join(a.bin, "seclab-server"), database, tls=tls)
+        try:
+            print(f"\n## {engine}: time to child over TLS (`SECLAB_CA_FILE`, self-signed P-256)\n")
+            print("| secrets | median ms | min ms | max ms | floor median ms |\n|---:|---:|---:|---:|---:|")
+            for n, med, lo, hi, fmed in time_to_child(run_bin, tls_server, creds, runs, cacert=tls[0]):
+                print(f"| {n:,} | {med:.1f} | {lo:.1f} | {hi:.1f} | {fmed:.1f} |")
+            rss = max(rss, tls_server.peak_rss_mib())
+        finally:
+            tls_server.stop()
+        print(f"\n## {engine}: machine pulls, credential cache off (`SECLAB_CREDENTIAL_CACHE_SECONDS=0`: Argon2id m1 on every pull)\n")
+        print("| items | cache | connections | requests/s | p50 ms | p99 ms | errors |\n|---:|---|---:|---:|---:|---:|---:|")
         # Cold: the verified-credential cache off, so every pull runs Argon2id m1.
         cold = Server(os.path.join(a.bin, "seclab-server"), database, {"SECLAB_CREDENTIAL_CACHE_SECONDS": "0"})
         try:
