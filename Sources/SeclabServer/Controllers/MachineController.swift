@@ -52,16 +52,7 @@ struct MachineController {
     }
 
     func revoke(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        let slotID = try Services.pathID(context, "slot_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.revoke", ownerOnly: true)
-        let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
-            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: .machine) else { throw StoreError.notFound("slot") }
-            try await tx.audit(Services.event(principal, "machine.revoke", context: context, vaultID: vaultID, slotID: slotID, now: now))
-        }
-        return Response(status: .noContent)
+        try await services.deleteSlot(request, context, kind: .machine, action: "machine.revoke")
     }
 
     /// `POST /v1/machine/pull`: authenticate the slot, then return its wrapped VK, the

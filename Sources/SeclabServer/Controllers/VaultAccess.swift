@@ -33,4 +33,19 @@ extension Services {
             }
         } catch let error as StoreError { throw APIError.from(error) }
     }
+
+    /// `DELETE …/{machines|shares}/{slot_id}`: the owner removes one slot of `kind`, and the
+    /// removal and its audit row commit together (revocation is immediate on every replica).
+    func deleteSlot(_ request: Request, _ context: SeclabRequestContext, kind: SlotKind, action: String) async throws -> Response {
+        let principal = try await requireAccount(request, context: context)
+        let vaultID = try Self.pathID(context, "vault_id")
+        let slotID = try Self.pathID(context, "slot_id")
+        _ = try await requireVault(vaultID, principal: principal, context: context, action: action, ownerOnly: true)
+        let now = Clock.nowMillis()
+        try await writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: kind) else { throw StoreError.notFound("slot") }
+            try await tx.audit(Self.event(principal, action, context: context, vaultID: vaultID, slotID: slotID, now: now))
+        }
+        return Response(status: .noContent)
+    }
 }

@@ -97,16 +97,7 @@ struct VaultController {
     }
 
     func unshare(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        let slotID = try Services.pathID(context, "slot_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "share.delete", ownerOnly: true)
-        let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
-            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: .share) else { throw StoreError.notFound("slot") }
-            try await tx.audit(Services.event(principal, "share.delete", context: context, vaultID: vaultID, slotID: slotID, now: now))
-        }
-        return Response(status: .noContent)
+        try await services.deleteSlot(request, context, kind: .share, action: "share.delete")
     }
 
     func rekey(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
