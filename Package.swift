@@ -215,6 +215,22 @@ let package = Package(
             exclude: ["vectors"],
             swiftSettings: strictSettings
         ),
+        // Issue 7: a malicious server between the clients and a real one, and the zero-knowledge scan.
+        .testTarget(
+            name: "SeclabHardeningTests",
+            dependencies: [
+                "SeclabTestSupport", "SeclabClient", "SeclabHTTP", "SeclabKeys", "SeclabAPI", "SeclabFormat",
+                "SeclabPrimitives", "SeclabHPKE", "SeclabSRP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Issue 7: brute force, faults with nothing lost, load, process hygiene.
+        .testTarget(
+            name: "SeclabResilienceTests",
+            dependencies: ["SeclabTestSupport", "SeclabClient", "SeclabHTTP", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SeclabServerTests",
             dependencies: [
