@@ -52,7 +52,9 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
         throw StartupError("cannot open or migrate the database (\(config.database)): \(String(describing: type(of: error)))")
     }
     let services = Services(config: config, database: database, metrics: MetricsRegistry(), logger: logger,
-                            machineAuth: try MachineAuthenticator(config: config), logins: LoginService())
+                            machineAuth: try MachineAuthenticator(config: config), logins: LoginService(),
+                            pullCache: PullCache(budgetBytes: config.pullCacheBytes),
+                            pullAudit: PullAuditWriter(database: database))
 
     let router = Router(context: SeclabRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))

@@ -29,7 +29,8 @@ public struct Serve: AsyncParsableCommand {
             Environment: SECLAB_LISTEN (HOST:PORT), SECLAB_DATABASE (sqlite:PATH or postgres://…), \
             SECLAB_LOG_LEVEL (trace…critical), SECLAB_SESSION_IDLE_SECONDS (default 1800), \
             SECLAB_SESSION_MAX_SECONDS (default 43200), SECLAB_CREDENTIAL_CACHE_SECONDS (default 60; 0 \
-            turns the verified machine-credential cache off). Flags win over the environment.
+            turns the verified machine-credential cache off), SECLAB_PULL_CACHE_MB (default 64; 0 turns \
+            the cache of encoded pull items off). Flags win over the environment.
             """
     )
 
@@ -92,6 +93,13 @@ public struct Serve: AsyncParsableCommand {
                 throw ValidationError("SECLAB_CREDENTIAL_CACHE_SECONDS must be a number of seconds from 0 to 3600")
             }
             config.credentialCacheTTLMillis = seconds * 1000
+        }
+        if let text = Self.environment("SECLAB_PULL_CACHE_MB") {
+            // 0 turns the pull cache off: every pull reads and encodes its items anew.
+            guard let megabytes = Int(text), megabytes >= 0, megabytes <= 16_384 else {
+                throw ValidationError("SECLAB_PULL_CACHE_MB must be a number of MiB from 0 to 16384")
+            }
+            config.pullCacheBytes = megabytes << 20
         }
         if let level = Self.environment("SECLAB_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("SECLAB_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }

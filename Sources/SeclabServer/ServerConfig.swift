@@ -27,6 +27,8 @@ public struct ServerConfig: Sendable {
     public var loginTTLMillis: Int64 = 60_000
     /// How long a verified machine credential skips Argon2id.
     public var credentialCacheTTLMillis: Int64 = 60_000
+    /// The most bytes of encoded pull items kept in memory (0 turns the pull cache off).
+    public var pullCacheBytes: Int = 64 << 20
     /// At most this many verified machine credentials are cached.
     public var credentialCacheSize: Int = 10_000
     /// At most this many Argon2id verifications run at once (each takes 19 MiB, spec §0 m1).

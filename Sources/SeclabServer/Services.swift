@@ -12,6 +12,10 @@ struct Services: Sendable {
     let logger: Logger
     let machineAuth: MachineAuthenticator
     let logins: LoginService
+    /// Encoded items of recent machine pulls, per vault revision.
+    let pullCache: PullCache
+    /// Group commit of the pulls' audit rows.
+    let pullAudit: PullAuditWriter
 
     /// One audit row in its own write transaction: for denials and failed authentications,
     /// whose action has no transaction of its own.

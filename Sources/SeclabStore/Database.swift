@@ -168,6 +168,18 @@ public final class SeclabDatabase: Sendable {
         return try await run()
     }
 
+    /// Run one write statement in its own implicit transaction (autocommit): one round trip
+    /// instead of three for a change that is a single atomic statement. Serialized with the
+    /// write transactions on SQLite, like `write`.
+    public func writeStatement<R: Sendable>(_ body: @escaping @Sendable (Transaction) async throws -> R) async throws -> R {
+        let dialect = self.dialect
+        let run: @Sendable () async throws -> R = {
+            try await self.withConnection { sql in try await body(Transaction(sql: sql, dialect: dialect)) }
+        }
+        if let writeGate { return try await writeGate.withPermit(run) }
+        return try await run()
+    }
+
     /// Run read-only statements on one connection (no transaction: each statement sees a
     /// committed snapshot).
     public func read<R: Sendable>(_ body: @escaping @Sendable (Transaction) async throws -> R) async throws -> R {

@@ -108,6 +108,14 @@ enum Migrations {
                     updated_at BIGINT NOT NULL)
                 """,
             ],
+            // 2: a per-vault revision, bumped in the transaction of every change to the vault's
+            // items or keys, so a replica can tell in one indexed read whether the items it
+            // encoded for an earlier pull are still current (the pull cache, issue 3 performance).
+            // The index serves "last used" of machine slots, now read from the audit rows.
+            [
+                "ALTER TABLE vaults ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX audit_by_slot ON audit_events (slot_id, event_id)",
+            ],
         ]
     }
 }

@@ -3,12 +3,25 @@ import SQLKit
 extension Transaction {
     /// Latest-only write; a put on a tombstone revives it (spec §7).
     public func putItem(vaultID: String, _ item: ItemRecord) async throws {
+        try await writeItemRow(vaultID: vaultID, item)
+        try await bumpRevision(vaultID: vaultID)
+    }
+
+    /// The row write of `putItem`, for callers that bump the revision once themselves.
+    func writeItemRow(vaultID: String, _ item: ItemRecord) async throws {
         try await sql.raw("""
             INSERT INTO items (vault_id, key_ref, enc_name, enc_value, updated_at, deleted)
             VALUES (\(bind: vaultID), \(bind: item.keyRef), \(bind: item.encName), \(bind: item.encValue), \(bind: item.updatedAt), 0)
             ON CONFLICT (vault_id, key_ref) DO UPDATE SET enc_name = excluded.enc_name, enc_value = excluded.enc_value,
                 updated_at = excluded.updated_at, deleted = 0
             """).run()
+    }
+
+    /// Mark the vault's items or keys as changed. Runs in the writer's transaction, so a pull
+    /// that reads the same revision before and after reading the items saw none of a change
+    /// (the pull cache's validity rule).
+    public func bumpRevision(vaultID: String) async throws {
+        try await sql.raw("UPDATE vaults SET revision = revision + 1 WHERE vault_id = \(bind: vaultID)").run()
     }
 
     /// Tombstone a live item, clearing its ciphertext; false when there was no live item.
@@ -18,6 +31,7 @@ extension Transaction {
             WHERE vault_id = \(bind: vaultID) AND key_ref = \(bind: keyRef) AND deleted = 0
             RETURNING key_ref
             """).all()
+        if !rows.isEmpty { try await bumpRevision(vaultID: vaultID) }
         return !rows.isEmpty
     }
 
@@ -75,11 +89,12 @@ extension Transaction {
                 """).run()
         }
         try await sql.raw("""
-            UPDATE vaults SET enc_name = \(bind: encName), wrapped_index_key = \(bind: wrappedIndexKey), updated_at = \(bind: now)
+            UPDATE vaults SET enc_name = \(bind: encName), wrapped_index_key = \(bind: wrappedIndexKey), updated_at = \(bind: now),
+                revision = revision + 1
             WHERE vault_id = \(bind: vaultID)
             """).run()
         try await sql.raw("DELETE FROM items WHERE vault_id = \(bind: vaultID)").run()
-        for item in items { try await putItem(vaultID: vaultID, item) }
+        for item in items { try await writeItemRow(vaultID: vaultID, item) }
     }
 }
 

@@ -40,26 +40,6 @@ public struct VaultWithSlot: Codable, Sendable, Equatable {
     }
 }
 
-/// What a machine pull needs about its slot, in one query.
-public struct MachineSlotState: Codable, Sendable, Equatable {
-    /// Slot.
-    public var slotID: String
-    /// Vault.
-    public var vaultID: String
-    /// Vault owner.
-    public var ownerAccountID: String
-    /// `xc1.` VK under the unwrap key.
-    public var wrappedVK: String
-    /// `xc1.` index key.
-    public var wrappedIndexKey: String
-    /// `crypto_pwhash_str` of the auth secret.
-    public var authHash: String
-    enum CodingKeys: String, CodingKey {
-        case slotID = "slot_id", vaultID = "vault_id", ownerAccountID = "owner_account_id", wrappedVK = "wrapped_vk"
-        case wrappedIndexKey = "wrapped_index_key", authHash = "auth_hash"
-    }
-}
-
 extension Transaction {
     /// Insert a vault and its owner slot; `duplicate` when either id exists.
     public func insertVault(_ vault: VaultRecord, ownerSlot: SlotRecord) async throws {
@@ -125,7 +105,7 @@ extension Transaction {
     /// Tombstone a vault and drop every credential that reached it: its machine slots stop
     /// working at once, its items' ciphertext is cleared.
     public func tombstoneVault(id: String, now: Int64) async throws {
-        try await sql.raw("UPDATE vaults SET deleted_at = \(bind: now), updated_at = \(bind: now) WHERE vault_id = \(bind: id)").run()
+        try await sql.raw("UPDATE vaults SET deleted_at = \(bind: now), updated_at = \(bind: now), revision = revision + 1 WHERE vault_id = \(bind: id)").run()
         try await sql.raw("DELETE FROM slots WHERE vault_id = \(bind: id) AND kind <> 'owner'").run()
         try await sql.raw("DELETE FROM items WHERE vault_id = \(bind: id)").run()
     }
@@ -144,7 +124,12 @@ extension Transaction {
     /// Every machine slot of a vault.
     public func machineSlots(vaultID: String) async throws -> [SlotRecord] {
         try await sql.raw("""
-            SELECT * FROM slots WHERE vault_id = \(bind: vaultID) AND kind = 'machine' ORDER BY created_at, slot_id
+            SELECT s.slot_id, s.vault_id, s.kind, s.account_id, s.granted_by, s.wrapped_vk, s.enc_label, s.unwrap_key_escrow,
+                s.auth_hash, s.created_at,
+                COALESCE((SELECT a.time FROM audit_events a
+                          WHERE a.slot_id = s.slot_id AND a.action = 'machine.pull' AND a.outcome = 'ok'
+                          ORDER BY a.event_id DESC LIMIT 1), s.last_used_at) AS last_used_at
+            FROM slots s WHERE s.vault_id = \(bind: vaultID) AND s.kind = 'machine' ORDER BY s.created_at, s.slot_id
             """).all(decoding: SlotRecord.self)
     }
 
@@ -161,20 +146,5 @@ extension Transaction {
             RETURNING slot_id
             """).all()
         return !rows.isEmpty
-    }
-
-    /// The state a machine pull authenticates against: nil when the slot is gone or its vault
-    /// is deleted.
-    public func machineSlotState(slotID: String) async throws -> MachineSlotState? {
-        try await sql.raw("""
-            SELECT s.slot_id, s.vault_id, v.owner_account_id, s.wrapped_vk, v.wrapped_index_key, s.auth_hash
-            FROM slots s JOIN vaults v ON v.vault_id = s.vault_id
-            WHERE s.slot_id = \(bind: slotID) AND s.kind = 'machine' AND v.deleted_at IS NULL
-            """).first(decoding: MachineSlotState.self)
-    }
-
-    /// Record a machine slot's last use.
-    public func touchSlot(slotID: String, now: Int64) async throws {
-        try await sql.raw("UPDATE slots SET last_used_at = \(bind: now) WHERE slot_id = \(bind: slotID)").run()
     }
 }

@@ -131,6 +131,9 @@ import Testing
         i = len(tail) // 2
         tail = tail[:i] + ('A' if tail[i] != 'A' else 'B') + tail[i+1:]
         db.execute("UPDATE items SET enc_value = ? WHERE vault_id = ? AND key_ref = ?", (head + '.' + tail, vault_id, key_ref))
+        # Bump the revision as the server's own writes do; otherwise the server's pull cache
+        # would keep serving the untampered ciphertext until the vault next changes.
+        db.execute("UPDATE vaults SET revision = revision + 1 WHERE vault_id = ?", (vault_id,))
         db.commit()
         """
         let tampered = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", python, fixture.server.databasePath],

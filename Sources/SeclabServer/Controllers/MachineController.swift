@@ -2,6 +2,7 @@ import Hummingbird
 import SeclabAPI
 import SeclabPrimitives
 import SeclabStore
+import NIOCore
 import NIOPosix
 
 /// Machine slots (spec §6.2): create, list, revoke, and the one-request pull.
@@ -70,47 +71,67 @@ struct MachineController {
         }
         let slotID = credential.slotID
         let keys = ["slot:\(slotID)", Services.addressKey(context)]
-        // Throttle before Argon2id (issue 3 §3).
-        do {
-            try await services.checkThrottle(keys: keys, kind: "machine", now: now)
-        } catch let error as APIError {
+        // One read answers both questions asked before any Argon2id runs: is this slot or
+        // address throttled (issue 3 §3), and which hash, vault and keys does the slot have.
+        let state = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: keys) }
+        if state.blockedUntil > now {
+            services.metrics.throttled(kind: "machine")
             try await services.auditAlone(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
                                                       slotID: slotID, clientAddress: address, outcome: "throttled"))
-            throw error
+            throw APIError.throttled(retryAfterSeconds: max(1, (state.blockedUntil - now + 999) / 1000))
         }
         let body = try await JSONBody.decode(MachinePullRequest.self, from: request, limit: services.config.maxBodyBytes)
-        let state = try await services.database.read { tx in try await tx.machineSlotState(slotID: slotID) }
-        let verified = try await services.machineAuth.verify(credential, authHash: state?.authHash, now: now, metrics: services.metrics)
-        guard verified, let state else {
+        let verified = try await services.machineAuth.verify(credential, authHash: state.slot?.authHash, now: now, metrics: services.metrics)
+        guard verified, var slot = state.slot else {
             services.metrics.authFailure(kind: "machine")
             let failureKeys = services.failureKeys(principal: "slot:\(slotID)", context: context)
             try await services.database.write { tx in
                 try await tx.recordFailure(keys: failureKeys, now: now)
                 try await tx.audit(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
-                                               vaultID: state?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed"))
+                                               vaultID: state.slot?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed"))
             }
             throw APIError.authFailed
         }
         let keyRefs = body.keyRefs
-        let response = try await services.database.write { tx -> MachinePullResponse? in
-            // The slot is re-read in the transaction that reads the items: a revocation
-            // committed through any replica is seen here at once (issue 3 §2).
-            guard let current = try await tx.machineSlotState(slotID: slotID), current.authHash == state.authHash else { return nil }
-            let items: [ItemRecord]
-            if let keyRefs {
-                items = try await tx.items(vaultID: current.vaultID, keyRefs: keyRefs)
-            } else {
-                items = try await tx.items(vaultID: current.vaultID, includeDeleted: false)
+        var items: ByteBuffer?
+        for _ in 0..<3 {
+            if keyRefs == nil, let cached = services.pullCache.lookup(vaultID: slot.vaultID, revision: slot.revision) {
+                items = cached
+                break
             }
-            try await tx.touchSlot(slotID: slotID, now: now)
-            try await tx.audit(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "machine.pull",
-                                           vaultID: current.vaultID, slotID: slotID, keyRefs: keyRefs ?? [],
-                                           clientAddress: address, outcome: "ok"))
-            return MachinePullResponse(accountID: current.ownerAccountID, vaultID: current.vaultID, slotID: slotID,
-                                       wrappedVK: current.wrappedVK, wrappedIndexKey: current.wrappedIndexKey,
-                                       items: items.map(ItemController.view))
+            let vaultID = slot.vaultID
+            let (records, revision) = try await services.database.read { tx in
+                let records: [ItemRecord]
+                if let keyRefs {
+                    records = try await tx.items(vaultID: vaultID, keyRefs: keyRefs)
+                } else {
+                    records = try await tx.items(vaultID: vaultID, includeDeleted: false)
+                }
+                return (records, try await tx.vaultRevision(vaultID: vaultID))
+            }
+            if let revision, revision == slot.revision {
+                // Same revision before and after the items were read: no change to the items or
+                // the keys committed in between, so the wrapped keys read with the revision
+                // open these items (a rekey racing a pull cannot hand out a mixed answer).
+                let encoded = PullBody.items(records.map(ItemController.view))
+                if keyRefs == nil { services.pullCache.store(vaultID: vaultID, revision: revision, body: encoded) }
+                items = encoded
+                break
+            }
+            // The vault changed while we read: take its new keys and read again.
+            let fresh = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: keys) }
+            guard let next = fresh.slot, next.authHash == slot.authHash else { throw APIError.authFailed }
+            slot = next
         }
-        guard let response else { throw APIError.authFailed }
-        return try JSONBody.response(response)
+        guard let items else { throw APIError.busy }
+        let audit = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
+                              clientAddress: address, authHash: slot.authHash)
+        // The audit row is written only while the slot still exists with the hash we verified:
+        // a revocation committed through any replica since the read above refuses this pull
+        // (issue 3 §2), and nothing is sent unless the audit row committed (fail closed).
+        guard try await services.pullAudit.record(audit) else { throw APIError.authFailed }
+        let response = PullBody.response(accountID: slot.ownerAccountID, vaultID: slot.vaultID, slotID: slotID,
+                                         wrappedVK: slot.wrappedVK, wrappedIndexKey: slot.wrappedIndexKey, items: items)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: response))
     }
 }

@@ -1,0 +1,118 @@
+import SQLKit
+
+/// What a machine pull needs before it authenticates, read in one statement: the throttle of
+/// its keys and, when the slot exists in a live vault, the slot, the vault's keys and revision.
+public struct MachinePullState: Sendable, Equatable {
+    /// The latest `blocked_until` among the throttle keys asked about (0 when none).
+    public var blockedUntil: Int64
+    /// The slot and its vault, nil when there is no such machine slot in a live vault.
+    public var slot: Slot?
+
+    /// A machine slot with its vault's keys.
+    public struct Slot: Sendable, Equatable {
+        /// Slot.
+        public var slotID: String
+        /// Vault.
+        public var vaultID: String
+        /// Vault owner (AAD input, spec §6).
+        public var ownerAccountID: String
+        /// `xc1.` VK under the slot's unwrap key.
+        public var wrappedVK: String
+        /// `xc1.` index key under the VK.
+        public var wrappedIndexKey: String
+        /// `crypto_pwhash_str` of the auth secret.
+        public var authHash: String
+        /// The vault's revision (see migration 2).
+        public var revision: Int64
+    }
+}
+
+/// The columns of `machinePullState`, all optional because the slot side of the join may be absent.
+private struct PullStateRow: Decodable {
+    var blockedUntil: Int64?
+    var slotID: String?
+    var vaultID: String?
+    var ownerAccountID: String?
+    var wrappedVK: String?
+    var wrappedIndexKey: String?
+    var authHash: String?
+    var revision: Int64?
+    enum CodingKeys: String, CodingKey {
+        case blockedUntil = "blocked_until", slotID = "slot_id", vaultID = "vault_id", ownerAccountID = "owner_account_id"
+        case wrappedVK = "wrapped_vk", wrappedIndexKey = "wrapped_index_key", authHash = "auth_hash", revision
+    }
+}
+
+extension Transaction {
+    /// The throttle of `throttleKeys` and the machine slot `slotID` with its vault, in one
+    /// statement: a pull's only read before it knows whether it may run Argon2id (issue 3 §3).
+    public func machinePullState(slotID: String, throttleKeys: [String]) async throws -> MachinePullState {
+        let row = try await sql.raw("""
+            SELECT (SELECT MAX(blocked_until) FROM throttles WHERE throttle_key IN (\(binds: throttleKeys))) AS blocked_until,
+                s.slot_id, s.vault_id, v.owner_account_id, s.wrapped_vk, v.wrapped_index_key, s.auth_hash, v.revision
+            FROM (SELECT 1 AS probe) AS p
+            LEFT JOIN slots s ON s.slot_id = \(bind: slotID) AND s.kind = 'machine'
+            LEFT JOIN vaults v ON v.vault_id = s.vault_id AND v.deleted_at IS NULL
+            """).first(decoding: PullStateRow.self)
+        guard let row else { return MachinePullState(blockedUntil: 0, slot: nil) }
+        var slot: MachinePullState.Slot?
+        if let slotID = row.slotID, let vaultID = row.vaultID, let owner = row.ownerAccountID, let wrappedVK = row.wrappedVK,
+           let wrappedIndexKey = row.wrappedIndexKey, let authHash = row.authHash, let revision = row.revision {
+            slot = .init(slotID: slotID, vaultID: vaultID, ownerAccountID: owner, wrappedVK: wrappedVK,
+                         wrappedIndexKey: wrappedIndexKey, authHash: authHash, revision: revision)
+        }
+        return MachinePullState(blockedUntil: row.blockedUntil ?? 0, slot: slot)
+    }
+
+    /// A live vault's revision, nil when the vault is gone.
+    public func vaultRevision(vaultID: String) async throws -> Int64? {
+        try await sql.raw("SELECT revision FROM vaults WHERE vault_id = \(bind: vaultID) AND deleted_at IS NULL")
+            .first(decodingColumn: "revision", as: Int64.self)
+    }
+}
+
+/// One successful pull's audit row, written only while its slot holds `authHash`.
+public struct PullAudit: Sendable {
+    /// Unix ms.
+    public var time: Int64
+    /// The machine slot (also the actor).
+    public var slotID: String
+    /// Its vault.
+    public var vaultID: String
+    /// The key refs asked for, comma-joined (empty for "all").
+    public var keyRefs: String
+    /// The client's address.
+    public var clientAddress: String?
+    /// The `crypto_pwhash_str` the pull was verified against.
+    public var authHash: String
+
+    /// Memberwise.
+    public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String) {
+        self.time = time; self.slotID = slotID; self.vaultID = vaultID
+        self.keyRefs = keyRefs.joined(separator: ","); self.clientAddress = clientAddress; self.authHash = authHash
+    }
+}
+
+extension Transaction {
+    /// Insert the audit rows of `pulls` whose slot exists (in a live vault) with the hash each
+    /// was verified against, in one statement; returns the slot ids whose rows were written.
+    /// Why one statement: it is atomic on both engines, so a row and its revocation check
+    /// cannot disagree, and many concurrent pulls cost one write (PullAuditWriter).
+    public func auditPulls(_ pulls: [PullAudit]) async throws -> Set<String> {
+        guard !pulls.isEmpty else { return [] }
+        let rows = pulls.map { pull -> SQLQueryString in
+            "(\(bind: pull.time), \(bind: pull.slotID), \(bind: pull.vaultID), \(bind: pull.keyRefs), \(bind: pull.clientAddress), \(bind: pull.authHash))"
+        }.joined(separator: ", ")
+        // VALUES columns are named column1…column6 on both SQLite and PostgreSQL.
+        let written = try await sql.raw("""
+            INSERT INTO audit_events (time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs,
+                                      client_address, outcome)
+            SELECT b.column1, b.column2, 'machine', 'machine.pull', b.column3, b.column2, NULL, b.column4, b.column5, 'ok'
+            FROM (VALUES \(rows)) AS b
+            WHERE EXISTS (SELECT 1 FROM slots s JOIN vaults v ON v.vault_id = s.vault_id
+                          WHERE s.slot_id = b.column2 AND s.kind = 'machine' AND s.auth_hash = b.column6 AND v.deleted_at IS NULL)
+            RETURNING slot_id
+            """).all()
+        return Set(try written.map { try $0.decode(column: "slot_id", as: String.self) })
+    }
+}

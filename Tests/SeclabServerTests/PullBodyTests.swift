@@ -1,0 +1,44 @@
+import Foundation
+import NIOCore
+import SeclabAPI
+@testable import SeclabServer
+import Testing
+
+/// The machine pull's hand-written JSON must be byte for byte what the general encoder writes
+/// for the same response, so no client can tell the fast path from the slow one.
+@Suite("Pull body encoding")
+struct PullBodyTests {
+    static func encoded(_ value: MachinePullResponse) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(value))
+    }
+
+    static func fast(_ value: MachinePullResponse) -> [UInt8] {
+        let items = PullBody.items(value.items)
+        let buffer = PullBody.response(accountID: value.accountID, vaultID: value.vaultID, slotID: value.slotID,
+                                       wrappedVK: value.wrappedVK, wrappedIndexKey: value.wrappedIndexKey, items: items)
+        return Array(buffer.readableBytesView)
+    }
+
+    @Test(arguments: [0, 1, 3, 100])
+    func matchesTheGeneralEncoder(count: Int) throws {
+        let items = (0..<count).map { index in
+            ItemView(keyRef: "ref\(index)_-AZaz09", encName: "xc1.name\(index)", encValue: "xc1.value\(index)",
+                     updatedAt: "2026-11-23T19:24:00.\(100 + index % 900)Z", deleted: index % 7 == 3)
+        }
+        let value = MachinePullResponse(accountID: UUID().uuidString.lowercased(), vaultID: UUID().uuidString.lowercased(),
+                                        slotID: UUID().uuidString.lowercased(), wrappedVK: "xc1.vk", wrappedIndexKey: "xc1.ik", items: items)
+        #expect(Self.fast(value) == (try Self.encoded(value)))
+    }
+
+    /// Characters no valid field holds still come out as the general encoder writes them.
+    @Test func escapesLikeTheGeneralEncoder() throws {
+        let awkward = "quote\" backslash\\ slash/ tab\t newline\n nul\u{0} bell\u{7} unit\u{1F} é 🔑 del\u{7F}"
+        let value = MachinePullResponse(accountID: awkward, vaultID: "v", slotID: "s", wrappedVK: awkward, wrappedIndexKey: "",
+                                        items: [ItemView(keyRef: awkward, encName: "", encValue: awkward, updatedAt: "t", deleted: false)])
+        let fast = Self.fast(value)
+        #expect(fast == (try Self.encoded(value)), "\(String(decoding: fast, as: UTF8.self))")
+        #expect(try JSONDecoder().decode(MachinePullResponse.self, from: Data(fast)) == value)
+    }
+}
