@@ -77,15 +77,21 @@ public final class APIClient {
     /// Send and return the raw 2xx response; non-2xx answers become `ClientError.server`.
     public func raw(_ method: String, _ path: String, body: (some Encodable)?, authorization: Authorization?,
                     idempotent: Bool?) throws(ClientError) -> HTTPResponse {
-        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
-        if let authorization { headers.append(("Authorization", authorization.headerValue)) }
         var bytes: [UInt8]? = nil
         if let body {
-            headers.append(("Content-Type", "application/json"))
             do { bytes = Array(try JSONEncoder().encode(body)) } catch {
                 throw .unexpectedResponse("could not encode the request body")
             }
         }
+        return try raw(method, path, jsonBytes: bytes, authorization: authorization, idempotent: idempotent)
+    }
+
+    /// `raw` with a body that is already JSON (the machine pull writes its own).
+    func raw(_ method: String, _ path: String, jsonBytes bytes: [UInt8]?, authorization: Authorization?,
+             idempotent: Bool?) throws(ClientError) -> HTTPResponse {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        if let authorization { headers.append(("Authorization", authorization.headerValue)) }
+        if bytes != nil { headers.append(("Content-Type", "application/json")) }
         let request = HTTPRequest(method: method, url: baseURL + path, headers: headers, body: bytes, idempotent: idempotent)
         let response: HTTPResponse
         do { response = try http.send(request) } catch { throw .transport(error) }

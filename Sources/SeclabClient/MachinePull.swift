@@ -1,5 +1,6 @@
 import SeclabAPI
 import SeclabFormat
+import SeclabHTTP
 public import SeclabKeys
 import SeclabPrimitives
 
@@ -24,18 +25,14 @@ public enum MachinePull {
     public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil) throws(ClientError) -> PulledVault {
         let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
         // Round trip 1: everything, or (with `only`) keys only.
-        let first: MachinePullResponse = try client.send("POST", "/v1/machine/pull",
-                                                         body: MachinePullRequest(keyRefs: only == nil ? nil : []),
-                                                         authorization: auth, idempotent: true)
+        let first = try request(client, keyRefs: only == nil ? nil : [], auth: auth)
         let opened = try open(first, credential: credential)
         guard let only else {
             return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil))
         }
         let wanted = only.map { opened.cipher.keyRef(for: $0) }
         // Round trip 2: only the refs asked for.
-        let second: MachinePullResponse = try client.send("POST", "/v1/machine/pull",
-                                                          body: MachinePullRequest(keyRefs: wanted.map(\.text)),
-                                                          authorization: auth, idempotent: true)
+        let second = try request(client, keyRefs: wanted.map(\.text), auth: auth)
         // The keys must not change between the two answers (a server cannot mix vaults).
         guard second.wrappedVK == first.wrappedVK, second.wrappedIndexKey == first.wrappedIndexKey,
               second.accountID == first.accountID, second.vaultID == first.vaultID else {
@@ -47,6 +44,13 @@ public enum MachinePull {
             throw .server(status: 404, code: "not_found", message: "secret '\(missing.0.string)' is not in this vault", retryAfter: nil)
         }
         return PulledVault(context: opened.context, items: items)
+    }
+
+    /// One `POST /v1/machine/pull` (idempotent: a read, safe to retry).
+    private static func request(_ client: APIClient, keyRefs: [String]?, auth: Authorization) throws(ClientError) -> MachinePullResponse {
+        let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: keyRefs),
+                                      authorization: auth, idempotent: true)
+        return try PullWire.response(response.body)
     }
 
     private static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {

@@ -10,17 +10,20 @@ public enum BlobPrefix {
 
 /// Split `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)` strictly; shared by both blob kinds.
 private func splitBlob(_ text: some StringProtocol, prefix: String, what: String) throws(FormatError) -> (Substring, Substring) {
-    let string = String(text)
-    guard string.hasPrefix(prefix) else {
+    // Byte-wise on the UTF-8 view: the prefix and '.' are ASCII, so these indices are valid
+    // String indices too (and this runs twice per item of a pull).
+    let string = Substring(text)
+    let utf8 = string.utf8
+    guard utf8.starts(with: prefix.utf8) else {
         let shown = string.prefix(4).unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 } ? String(string.prefix(4)) : "?"
         throw FormatError("\(what): unknown format '\(shown)', expected '\(prefix)…'")
     }
-    let body = string.dropFirst(prefix.count)
-    let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 2 else {
+    let body = utf8.index(utf8.startIndex, offsetBy: prefix.utf8.count)
+    let dot = UInt8(ascii: ".")
+    guard let separator = utf8[body...].firstIndex(of: dot), !utf8[utf8.index(after: separator)...].contains(dot) else {
         throw FormatError("\(what): expected '\(prefix)<nonce>.<ciphertext>' with exactly one '.' after the prefix")
     }
-    return (parts[0], parts[1])
+    return (string[body..<separator], string[utf8.index(after: separator)...])
 }
 
 /// An XChaCha20-Poly1305 blob: `xc1.` ‖ b64u(nonce) ‖ `.` ‖ b64u(ciphertext‖tag) (spec §2).
@@ -45,6 +48,10 @@ public struct AEADBlob: Sendable, Hashable, CustomStringConvertible {
     /// Parse the text form strictly, before any decryption (spec §2 MUST).
     public init(text: some StringProtocol, what: String = "encrypted blob") throws(FormatError) {
         let (nonceText, ciphertextText) = try splitBlob(text, prefix: BlobPrefix.aead, what: what)
+        if let nonce = Base64URL.decodeIfValid(nonceText), let ciphertext = Base64URL.decodeIfValid(ciphertextText) {
+            try self.init(nonce: nonce, ciphertext: ciphertext, what: what)
+            return
+        }
         let nonce: [UInt8], ciphertext: [UInt8]
         do {
             nonce = try Base64URL.decode(nonceText, what: "\(what) nonce")
@@ -83,6 +90,10 @@ public struct HPKEWrap: Sendable, Hashable, CustomStringConvertible {
     /// Parse the text form strictly, before any decryption (spec §2 MUST).
     public init(text: some StringProtocol, what: String = "key wrap") throws(FormatError) {
         let (encText, ciphertextText) = try splitBlob(text, prefix: BlobPrefix.hpke, what: what)
+        if let enc = Base64URL.decodeIfValid(encText), let ciphertext = Base64URL.decodeIfValid(ciphertextText) {
+            try self.init(enc: enc, ciphertext: ciphertext, what: what)
+            return
+        }
         let enc: [UInt8], ciphertext: [UInt8]
         do {
             enc = try Base64URL.decode(encText, what: "\(what) enc")

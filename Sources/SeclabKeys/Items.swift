@@ -25,7 +25,8 @@ public struct ItemName: Sendable, Hashable, CustomStringConvertible {
         guard let string = String(validating: bytes, as: UTF8.self) else {
             throw .invalidName("a secret name must be valid UTF-8")
         }
-        guard Array(string._nfcCodeUnits) == bytes else {
+        // ASCII is always in NFC; only other names pay for the normalization check.
+        guard bytes.allSatisfy({ $0 < 0x80 }) || Array(string._nfcCodeUnits) == bytes else {
             throw .invalidName("a secret name must be in Unicode NFC form")
         }
         utf8 = bytes

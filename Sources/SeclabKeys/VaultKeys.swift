@@ -95,11 +95,12 @@ extension VaultKey {
         return try AEADBlob(nonce: nonce, ciphertext: ciphertext)
     }
 
-    func open(_ blob: AEADBlob, aad: [UInt8], what: String) throws(KeysError) -> SecretBytes {
+    func open(_ blob: AEADBlob, aad: [UInt8], what: @autoclosure () -> String) throws(KeysError) -> SecretBytes {
+        // `what` is built only for an error message: a pull opens thousands of blobs.
         do {
-            return try XChaCha20Poly1305.open(blob.ciphertext, key: symmetricKey, nonce: blob.nonce, aad: aad, what: what)
+            return try XChaCha20Poly1305.open(blob.ciphertext, key: symmetricKey, nonce: blob.nonce, aad: aad)
         } catch {
-            throw KeysError.from(error, what: what)
+            throw KeysError.from(error, what: what())
         }
     }
 }

@@ -1,7 +1,7 @@
 import CSodium
 
-/// A heap buffer for secret material that is locked in memory where the system allows it,
-/// and wiped with `sodium_memzero` when the last reference goes away.
+/// A buffer for secret material in locked memory where the system allows it (LockedArena),
+/// wiped with `sodium_memzero` when the last reference goes away.
 ///
 /// Why a class: the wipe must happen exactly once, when the bytes are no longer reachable;
 /// value types would copy the bytes around the heap where nothing wipes them.
@@ -14,27 +14,17 @@ final class SecretStorage: @unchecked Sendable {
     init(count: Int, initialize: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
         Sodium.ready()
         self.count = count
-        pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
-        pointer.initializeMemory(as: UInt8.self, repeating: 0)
-        // Why mlock: keep secret pages out of swap where the process is allowed to lock them.
-        // Failure (RLIMIT_MEMLOCK) is not fatal: the buffer is still wiped on release.
-        _ = sodium_mlock(pointer.baseAddress!, pointer.count)
+        // Why the arena: locked, core-dump-excluded pages that hold only secrets (LockedArena).
+        pointer = LockedArena.allocate(count: count)
         do {
             try initialize(UnsafeMutableRawBufferPointer(rebasing: pointer[0..<count]))
         } catch {
-            Self.wipe(pointer)
+            LockedArena.release(pointer)
             throw error
         }
     }
 
-    deinit { Self.wipe(pointer) }
-
-    private static func wipe(_ pointer: UnsafeMutableRawBufferPointer) {
-        // sodium_munlock zeroes the memory before unlocking it (libsodium docs).
-        _ = sodium_munlock(pointer.baseAddress!, pointer.count)
-        sodium_memzero(pointer.baseAddress!, pointer.count)
-        pointer.deallocate()
-    }
+    deinit { LockedArena.release(pointer) }
 }
 
 /// Secret bytes: keys, passphrases, machine keys, auth secrets and decrypted values.
