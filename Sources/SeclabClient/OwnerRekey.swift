@@ -30,8 +30,13 @@ extension OwnerSession {
                     recipient = keys.publicKey
                 } else {
                     let grantee = try SeclabID(text: slot.accountID, what: "account_id")
-                    guard let pinned = pins.key(for: grantee) else {
-                        throw OwnerError.invalidInput("vault '\(vault.name)' is shared with account \(grantee.text), whose key is not pinned on this device: unshare and share it again from here, then rekey")
+                    // Why verified pins only: the slot list is the server's word, and a pin made
+                    // on first use records whatever key a server once showed us (for instance
+                    // with a share it planted in our vault list). Wrapping the new VK to such a
+                    // key would hand it to whoever the server chose. Only keys checked by
+                    // fingerprint when sharing from this device (spec §5, §6.1) get a new VK.
+                    guard let pinned = pins.key(for: grantee), pinned.verified else {
+                        throw OwnerError.invalidInput("vault '\(vault.name)' is shared with account \(grantee.text), whose key was not verified on this device: unshare and share it again from here, then rekey")
                     }
                     recipient = try X25519PublicKey(text: pinned.publicKey)
                 }

@@ -37,6 +37,14 @@ extension OwnerSession {
                 let old = (try? X25519PublicKey(text: entry.publicKey)).map(Fingerprint.of) ?? "unreadable"
                 throw OwnerError.pinnedKeyChanged(account: lowered, pinned: old, offered: Fingerprint.of(key))
             }
+            // Why by e-mail too: a pin protects a person, not an id the server picks. A server
+            // that answers for a pinned e-mail with another account id and its own key must trip
+            // the same loud refusal as a changed key (spec §6.1), else the pin is bypassed.
+            if let pinnedID = pins.accountID(forEmail: lowered), pinnedID != id.text, let entry = pins.accounts[pinnedID],
+               entry.publicKey != key.text {
+                let old = (try? X25519PublicKey(text: entry.publicKey)).map(Fingerprint.of) ?? "unreadable"
+                throw OwnerError.pinnedKeyChanged(account: lowered, pinned: old, offered: Fingerprint.of(key))
+            }
             return AccountLookup(accountID: id, email: lowered, publicKey: key, pinned: pins.key(for: id))
         } catch let error as OwnerError {
             throw error
