@@ -43,7 +43,7 @@ struct Audit: ParsableCommand {
         try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
             let vaults: [OwnerVault]
             if let vault {
-                vaults = [try owner { () throws(OwnerError) in try session.vault(named: vault) }]
+                vaults = [try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }]
             } else {
                 vaults = try owner { () throws(OwnerError) in try session.listVaults() }.filter(\.isOwner)
             }

@@ -36,7 +36,7 @@ extension Machine {
 
         func run() throws {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 let credential = try owner { () throws(OwnerError) in try session.createMachine(in: opened, label: name) }
                 Terminal.output(line: credential.text)
                 Terminal.note("created machine '\(name)' for vault '\(opened.name)'; the credential above is shown only once")

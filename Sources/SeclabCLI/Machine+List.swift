@@ -31,7 +31,7 @@ extension Machine {
 
         func run() throws {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 let machines = try owner { () throws(OwnerError) in try session.listMachines(in: opened) }.sorted { $0.label < $1.label }
                 if output.json {
                     try JSONOutput.print(machines.map { Row(label: $0.label, slotID: $0.slotID.text, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt) })

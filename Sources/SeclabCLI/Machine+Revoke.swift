@@ -34,7 +34,7 @@ extension Machine {
 
         func run() throws {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 try owner { () throws(OwnerError) in try session.revokeMachine(in: opened, label: label) }
                 Terminal.note("revoked machine '\(label)' of vault '\(opened.name)'")
             }

@@ -32,7 +32,7 @@ extension Secret {
         func run() throws {
             let itemName = try Validate.itemName(name)
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 try owner { () throws(OwnerError) in try session.deleteItem(in: opened, name: itemName) }
                 Terminal.note("deleted \(itemName.string) from vault '\(opened.name)'")
             }

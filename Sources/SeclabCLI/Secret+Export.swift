@@ -33,7 +33,7 @@ extension Secret {
 
         func run() throws {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 let items = try owner { () throws(OwnerError) in try session.openAllItems(in: opened) }
                 var pairs = [(name: String, value: String)]()
                 for item in items {

@@ -40,7 +40,7 @@ extension Secret {
         func run() throws {
             let itemName = try Validate.itemName(name)
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 let item = try owner { () throws(OwnerError) in try session.getItem(in: opened, name: itemName) }
                 // The value is decrypted and verified completely before a single byte is printed.
                 let bytes = item.value.unprotectedArray()

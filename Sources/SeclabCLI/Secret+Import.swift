@@ -44,7 +44,7 @@ extension Secret {
         func run() throws {
             let pairs = try parsed()
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 for (name, value) in pairs {
                     _ = try owner { () throws(OwnerError) in try session.setItem(in: opened, name: name, value: value) }
                 }

@@ -31,7 +31,7 @@ extension Secret {
 
         func run() throws {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 let items = try owner { () throws(OwnerError) in try session.listItems(in: opened) }
                 if output.json {
                     try JSONOutput.print(items.map { Row(name: $0.name.string, updatedAt: $0.updatedAt) })

@@ -48,7 +48,7 @@ extension Secret {
                 throw CLIFailure("the value is \(value.count) bytes; the limit is 1 MiB", status: .usage)
             }
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
-                let opened = try owner { () throws(OwnerError) in try session.vault(named: vault) }
+                let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 _ = try owner { () throws(OwnerError) in try session.setItem(in: opened, name: itemName, value: value) }
                 Terminal.note("set \(itemName.string) in vault '\(opened.name)'")
             }

@@ -45,3 +45,17 @@ enum JSONOutput {
         }
     }
 }
+
+extension OwnerSession {
+    /// `vault(named:)`, warning on stderr when the vault was shared by a key this device has
+    /// not verified. Why every command warns, not only `vault list`: a server can invent an
+    /// account and share a vault of its own making (HPKE auth proves only which key sealed
+    /// it), and reading or writing into such a vault must not pass silently (spec §6.1).
+    func checkedVault(named nameOrID: String) throws(OwnerError) -> OwnerVault {
+        let vault = try vault(named: nameOrID)
+        if case let .unverified(fingerprint) = vault.trust {
+            Terminal.warning("vault '\(vault.name)' was shared by a key you have not verified (fingerprint \(fingerprint)); compare it with the vault's owner out of band")
+        }
+        return vault
+    }
+}

@@ -32,6 +32,11 @@ struct SharingAttackTests {
         let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: Any]])
         #expect(list.first { $0["name"] as? String == "payments" }?["granter_key"] as? String == "unverified")
         #expect(list.first { $0["name"] as? String == "prod" }?["granter_key"] as? String == "verified")
+        // Reading or writing into the planted vault warns too, not only `vault list`.
+        let read = try device.run(["secret", "list", "payments"])
+        #expect(read.stderr.contains("warning") && read.stderr.contains(world.attacker.fingerprint), "\(read.stderr)")
+        let genuine = try device.run(["secret", "list", "prod"])
+        #expect(genuine.status == 0 && !genuine.stderr.contains("warning"), "\(genuine.stderr)")
         Report.line("seclab vault list | planted share | \(run.status) | \(payments)")
     }
 
