@@ -85,34 +85,56 @@ public struct PullAudit: Sendable {
     public var clientAddress: String?
     /// The `crypto_pwhash_str` the pull was verified against.
     public var authHash: String
+    /// The vault revision the answer was built for, or -1 when the pull already checked it
+    /// (a pull that skipped its first read must find the revision unchanged).
+    public var expectedRevision: Int64
+    /// Throttle keys that must not be blocked at `time`, or empty when the pull already checked them.
+    public var throttleKeys: [String]
 
     /// Memberwise.
-    public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String) {
+    public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String,
+                expectedRevision: Int64 = -1, throttleKeys: [String] = []) {
         self.time = time; self.slotID = slotID; self.vaultID = vaultID
         self.keyRefs = keyRefs.joined(separator: ","); self.clientAddress = clientAddress; self.authHash = authHash
+        self.expectedRevision = expectedRevision; self.throttleKeys = throttleKeys
     }
+
+    /// What decides whether the row is written: rows alike in this answer alike.
+    public var outcomeKey: String { "\(slotID)|\(clientAddress ?? "")" }
 }
 
 extension Transaction {
     /// Insert the audit rows of `pulls` whose slot exists (in a live vault) with the hash each
-    /// was verified against, in one statement; returns the slot ids whose rows were written.
+    /// was verified against (and, where asked, the revision unchanged and no throttle), in one
+    /// statement; returns the `outcomeKey`s of the rows written.
     /// Why one statement: it is atomic on both engines, so a row and its revocation check
     /// cannot disagree, and many concurrent pulls cost one write (PullAuditWriter).
     public func auditPulls(_ pulls: [PullAudit]) async throws -> Set<String> {
         guard !pulls.isEmpty else { return [] }
         let rows = pulls.map { pull -> SQLQueryString in
-            "(\(bind: pull.time), \(bind: pull.slotID), \(bind: pull.vaultID), \(bind: pull.keyRefs), \(bind: pull.clientAddress), \(bind: pull.authHash))"
+            // Unchecked throttles are a key nobody has and a time nothing is blocked past.
+            let keys = pull.throttleKeys + Array(repeating: "", count: max(0, 2 - pull.throttleKeys.count))
+            let blockedAfter = pull.throttleKeys.isEmpty ? Int64.max : pull.time
+            return """
+                (\(bind: pull.time), \(bind: pull.slotID), \(bind: pull.vaultID), \(bind: pull.keyRefs), \(bind: pull.clientAddress), \
+                \(bind: pull.authHash), \(bind: pull.expectedRevision), \(bind: keys[0]), \(bind: keys[1]), \(bind: blockedAfter))
+                """
         }.joined(separator: ", ")
-        // VALUES columns are named column1…column6 on both SQLite and PostgreSQL.
+        // VALUES columns are named column1…column10 on both SQLite and PostgreSQL.
         let written = try await sql.raw("""
             INSERT INTO audit_events (time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs,
                                       client_address, outcome)
             SELECT b.column1, b.column2, 'machine', 'machine.pull', b.column3, b.column2, NULL, b.column4, b.column5, 'ok'
             FROM (VALUES \(rows)) AS b
             WHERE EXISTS (SELECT 1 FROM slots s JOIN vaults v ON v.vault_id = s.vault_id
-                          WHERE s.slot_id = b.column2 AND s.kind = 'machine' AND s.auth_hash = b.column6 AND v.deleted_at IS NULL)
-            RETURNING slot_id
+                          WHERE s.slot_id = b.column2 AND s.kind = 'machine' AND s.auth_hash = b.column6 AND v.deleted_at IS NULL
+                                AND (b.column7 < 0 OR v.revision = b.column7))
+              AND NOT EXISTS (SELECT 1 FROM throttles t WHERE t.throttle_key IN (b.column8, b.column9) AND t.blocked_until > b.column10)
+            RETURNING slot_id, client_address
             """).all()
-        return Set(try written.map { try $0.decode(column: "slot_id", as: String.self) })
+        return Set(try written.map { row in
+            let address = try row.decodeNil(column: "client_address") ? "" : try row.decode(column: "client_address", as: String.self)
+            return "\(try row.decode(column: "slot_id", as: String.self))|\(address)"
+        })
     }
 }

@@ -64,6 +64,14 @@ final class MachineAuthenticator: Sendable {
         return HMACSHA256.authenticate(message, key: cacheKey)
     }
 
+    /// The hash `credential` was verified against within the TTL, if any. A pull that finds one
+    /// may skip its first read; the database still checks that hash in the audit write.
+    func cachedHash(_ credential: Credential, now: Int64) -> String? {
+        let tag = cacheTag(credential)
+        guard let entry = cache.withLock({ $0[tag] }), entry.expires > now else { return nil }
+        return entry.authHash
+    }
+
     /// True when `credential` matches `authHash` (nil hash: unknown slot, checked against the decoy).
     func verify(_ credential: Credential, authHash: String?, now: Int64, metrics: MetricsRegistry) async throws -> Bool {
         let tag = cacheTag(credential)

@@ -71,6 +71,10 @@ struct MachineController {
         }
         let slotID = credential.slotID
         let keys = ["slot:\(slotID)", Services.addressKey(context)]
+        let bodyBytes = try await JSONBody.collect(request, limit: services.config.maxBodyBytes)
+        if let fast = try await fastPull(bodyBytes, credential: credential, throttleKeys: keys, now: now, address: address) {
+            return fast
+        }
         // One read answers both questions asked before any Argon2id runs: is this slot or
         // address throttled (issue 3 §3), and which hash, vault and keys does the slot have.
         let state = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: keys) }
@@ -80,7 +84,7 @@ struct MachineController {
                                                       slotID: slotID, clientAddress: address, outcome: "throttled"))
             throw APIError.throttled(retryAfterSeconds: max(1, (state.blockedUntil - now + 999) / 1000))
         }
-        let body = try await JSONBody.decode(MachinePullRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let body = try JSONBody.decode(MachinePullRequest.self, from: bodyBytes)
         let verified = try await services.machineAuth.verify(credential, authHash: state.slot?.authHash, now: now, metrics: services.metrics)
         guard verified, var slot = state.slot else {
             services.metrics.authFailure(kind: "machine")
@@ -124,14 +128,40 @@ struct MachineController {
             slot = next
         }
         guard let items else { throw APIError.busy }
+        services.pullCache.remember(slot)
         let audit = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
                               clientAddress: address, authHash: slot.authHash)
         // The audit row is written only while the slot still exists with the hash we verified:
         // a revocation committed through any replica since the read above refuses this pull
         // (issue 3 §2), and nothing is sent unless the audit row committed (fail closed).
         guard try await services.pullAudit.record(audit) else { throw APIError.authFailed }
-        let response = PullBody.response(accountID: slot.ownerAccountID, vaultID: slot.vaultID, slotID: slotID,
-                                         wrappedVK: slot.wrappedVK, wrappedIndexKey: slot.wrappedIndexKey, items: items)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: response))
+        return Self.answer(slot, items: items)
+    }
+
+    static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer) -> Response {
+        let body = PullBody.response(accountID: slot.ownerAccountID, vaultID: slot.vaultID, slotID: slot.slotID,
+                                     wrappedVK: slot.wrappedVK, wrappedIndexKey: slot.wrappedIndexKey, items: items)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+
+    /// The warm path of a full pull, one database statement: when this credential was verified
+    /// within the cache TTL and the slot's last known state and items are in memory, skip the
+    /// first read and let the audit write itself confirm, atomically, that the slot still has
+    /// the verified hash, that the vault's revision is the one the cached items were built
+    /// for, and that neither the slot nor the address is throttled (issue 3 §2–3). If any of
+    /// that fails, nothing was written and the pull takes the full path (which answers 401,
+    /// 429 or fresh items as the database says).
+    private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKeys: [String],
+                          now: Int64, address: String?) async throws -> Response? {
+        guard let slot = services.pullCache.slot(credential.slotID),
+              services.machineAuth.cachedHash(credential, now: now) == slot.authHash,
+              let items = services.pullCache.lookup(vaultID: slot.vaultID, revision: slot.revision) else { return nil }
+        // Only "everything" pulls: an `only` pull reads its items anyway. The body is tiny.
+        guard body.readableBytesView.elementsEqual("{}".utf8) else { return nil }
+        let audit = PullAudit(time: now, slotID: slot.slotID, vaultID: slot.vaultID, keyRefs: [], clientAddress: address,
+                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKeys: throttleKeys)
+        guard try await services.pullAudit.record(audit) else { return nil }
+        services.metrics.credentialCache(hit: true)
+        return Self.answer(slot, items: items)
     }
 }

@@ -54,21 +54,24 @@ final class PullAuditWriter: Sendable {
             do {
                 let pulls = batch.map(\.pull)
                 let written = try await database.writeStatement { tx in try await tx.auditPulls(pulls) }
-                for pending in batch { pending.continuation.resume(returning: written.contains(pending.pull.slotID)) }
+                for pending in batch { pending.continuation.resume(returning: written.contains(pending.pull.outcomeKey)) }
             } catch {
                 for pending in batch { pending.continuation.resume(throwing: error) }
             }
         }
     }
 
-    /// Up to `maxBatch` rows with at most one hash per slot (the statement answers per slot).
+    /// Up to `maxBatch` rows with one set of conditions per slot and address (the statement
+    /// answers per slot and address).
     private static func take(from queue: inout [Pending]) -> [Pending] {
         var batch: [Pending] = [], rest: [Pending] = []
-        var hashes: [String: String] = [:]
+        var conditions: [String: String] = [:]
         for pending in queue {
-            let hash = hashes[pending.pull.slotID]
-            if batch.count < maxBatch, hash == nil || hash == pending.pull.authHash {
-                hashes[pending.pull.slotID] = pending.pull.authHash
+            let pull = pending.pull
+            let condition = "\(pull.authHash)|\(pull.expectedRevision)|\(pull.throttleKeys.joined(separator: ","))"
+            let seen = conditions[pull.outcomeKey]
+            if batch.count < maxBatch, seen == nil || seen == condition {
+                conditions[pull.outcomeKey] = condition
                 batch.append(pending)
             } else {
                 rest.append(pending)

@@ -1,4 +1,5 @@
 import NIOCore
+import SeclabStore
 import Synchronization
 
 /// The encoded `items` array of recent machine pulls, per vault and revision.
@@ -20,7 +21,12 @@ final class PullCache: Sendable {
         var entries: [String: Entry] = [:]
         var bytes = 0
         var clock: UInt64 = 0
+        /// The last state read for each machine slot (see `slot(_:)`).
+        var slots: [String: MachinePullState.Slot] = [:]
     }
+
+    /// At most this many slot states are remembered.
+    static let slotCapacity = 10_000
 
     private let state = Mutex(State())
     /// The most bytes all entries may hold together; 0 turns the cache off.
@@ -28,6 +34,23 @@ final class PullCache: Sendable {
 
     /// A cache holding at most `budgetBytes` of encoded items.
     init(budgetBytes: Int) { budget = budgetBytes }
+
+    /// The state last read for machine slot `slotID`. A hint only: a pull that uses it
+    /// instead of reading must have the database confirm hash, revision and throttle in its
+    /// audit write (PullAudit), and falls back to reading when it does not.
+    func slot(_ slotID: String) -> MachinePullState.Slot? {
+        guard budget > 0 else { return nil }
+        return state.withLock { $0.slots[slotID] }
+    }
+
+    /// Remember the state just read for a slot.
+    func remember(_ slot: MachinePullState.Slot) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            if state.slots.count >= Self.slotCapacity, state.slots[slot.slotID] == nil { state.slots.removeAll(keepingCapacity: true) }
+            state.slots[slot.slotID] = slot
+        }
+    }
 
     /// The encoded items of `vaultID` at exactly `revision`, if cached.
     func lookup(vaultID: String, revision: Int64) -> ByteBuffer? {

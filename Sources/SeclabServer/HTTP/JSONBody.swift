@@ -11,12 +11,20 @@ import Foundation
 /// naming the field on any mismatch) and validated before a handler sees them.
 enum JSONBody {
     static func decode<T: ValidatedRequest>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
-        let buffer: ByteBuffer
+        try decode(type, from: try await collect(request, limit: limit))
+    }
+
+    /// The whole body, up to `limit` bytes (413 beyond it).
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "too_large", message: "request body exceeds \(limit) bytes")
         }
+    }
+
+    /// Decode and validate a body already read.
+    static func decode<T: ValidatedRequest>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         let value: T
         do {
             value = try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
