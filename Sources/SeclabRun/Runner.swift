@@ -46,6 +46,7 @@ public enum SeclabRunMain {
         // Why first: no core dump, ptrace attach or /proc/PID/mem read of this process once
         // it holds decrypted values (issue 5 hardening).
         _ = seclab_set_nondumpable()
+        seclab_default_crash_signals()
 
         let credential = try loadCredential(options: options, environment: environment)
         var only: [ItemName]? = nil

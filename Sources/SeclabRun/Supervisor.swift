@@ -105,11 +105,19 @@ struct Supervisor {
                 }
             }
             if !exited {
-                let result = waitpid(pid, &status, WNOHANG)
-                if result == pid {
+                // As PID 1 (a container's entrypoint) every orphan of the namespace becomes our
+                // child and must be reaped, as tini does; otherwise only the command is waited for.
+                let reapAll = getpid() == 1
+                while true {
+                    var waited: Int32 = 0
+                    let result = waitpid(reapAll ? -1 : pid, &waited, WNOHANG)
+                    guard result > 0 else { break }
+                    guard result == pid else { continue }  // an adopted orphan, now reaped
+                    status = waited
                     exited = true
                     // A grandchild may keep the pipe open; drain what is there, then stop.
                     if !usePTY { drain(&open, &outMasker, &errMasker, &buffer) }
+                    break
                 }
             } else if !open.isEmpty {
                 drain(&open, &outMasker, &errMasker, &buffer)

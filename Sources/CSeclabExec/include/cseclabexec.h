@@ -7,6 +7,9 @@
 
 /* prctl(PR_SET_DUMPABLE, 0): no core dumps, no ptrace by same-uid processes, /proc/PID/mem closed. */
 int seclab_set_nondumpable(void);
+/// Restore the kernel's default action for crash signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+/// SIGABRT, SIGTRAP, SIGQUIT), replacing the Swift runtime's crash backtracer.
+void seclab_default_crash_signals(void);
 /* The current dumpable flag (0 or 1), or -1. */
 int seclab_get_dumpable(void);
 

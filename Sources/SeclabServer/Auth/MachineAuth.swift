@@ -90,6 +90,7 @@ final class MachineAuthenticator: Sendable {
         let ok = try await pool.runIfActive {
             secret.withUnsafeBytes { Argon2id.verify(hashString: hash, password: $0) }
         }
+        metrics.argon2idRun()
         guard ok, let authHash else { return false }
         guard ttl > 0 else { return true }  // cache turned off
         cache.withLock { cache in

@@ -25,6 +25,7 @@ final class MetricsRegistry: Sendable {
         var authFailures: [String: UInt64] = [:]
         var throttles: [String: UInt64] = [:]
         var credentialCache: [String: UInt64] = [:]
+        var argon2idRuns: UInt64 = 0
     }
 
     let state = Mutex(State())
@@ -44,6 +45,8 @@ final class MetricsRegistry: Sendable {
 
     func authFailure(kind: String) { state.withLock { $0.authFailures["kind=\"\(kind)\"", default: 0] += 1 } }
     func throttled(kind: String) { state.withLock { $0.throttles["kind=\"\(kind)\"", default: 0] += 1 } }
+    /// One Argon2id verification ran (the cost a throttle must keep bounded, issue 7 §4).
+    func argon2idRun() { state.withLock { $0.argon2idRuns += 1 } }
     func credentialCache(hit: Bool) { state.withLock { $0.credentialCache["result=\"\(hit ? "hit" : "miss")\"", default: 0] += 1 } }
 
     func render() -> String {
@@ -66,6 +69,8 @@ final class MetricsRegistry: Sendable {
         counter("seclab_auth_failures_total", "Failed authentications by kind (srp, machine, session).", snapshot.authFailures)
         counter("seclab_throttled_total", "Requests refused with 429 by kind.", snapshot.throttles)
         counter("seclab_credential_cache_total", "Machine credential cache lookups.", snapshot.credentialCache)
+        out += "# HELP seclab_argon2id_verifications_total Argon2id verifications of machine credentials.\n"
+        out += "# TYPE seclab_argon2id_verifications_total counter\nseclab_argon2id_verifications_total \(snapshot.argon2idRuns)\n"
         return out
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import SeclabTestSupport
+
+/// A private throwaway PostgreSQL cluster (own directory, own port) made with
+/// `scripts/pg-test-cluster.sh`, so a test may stop and start it without disturbing the
+/// shared cluster other suites use at the same time.
+final class PostgresCluster: @unchecked Sendable {
+    let directory: String
+    let port: Int
+    let url: String
+    let bin: String
+
+    /// PostgreSQL's binaries, when installed (`scripts/install-deps --with-postgres`).
+    static var binDirectory: String? {
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        return versions.map { "/usr/lib/postgresql/\($0)/bin" }.last { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
+    }
+
+    /// Tests on PostgreSQL run where the project's test script provides one, or PostgreSQL is installed.
+    static var available: Bool {
+        ProcessInfo.processInfo.environment["SECLAB_TEST_POSTGRES_URL"] != nil || binDirectory != nil
+    }
+
+    init() throws {
+        guard let bin = Self.binDirectory else { throw TestSupportError("PostgreSQL is not installed") }
+        self.bin = bin
+        directory = "/tmp/seclab-res-pg-\(UUID().uuidString.prefix(8))"
+        port = freeLoopbackPort()
+        let result = try Spawn.capture("/bin/bash", [Binaries.packageRoot.appendingPathComponent("scripts/pg-test-cluster.sh").path, "start"],
+                                       environment: ["SECLAB_PG_DIR": directory, "SECLAB_PG_PORT": String(port), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+                                    timeout: 120)
+        let printed = String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard result.status == 0, printed.hasPrefix("postgres://") else {
+            throw TestSupportError("pg-test-cluster.sh start failed (\(result.status)): \(result.stderr)")
+        }
+        url = printed
+    }
+
+    /// `pg_ctl` as the `postgres` user, the way the script runs it.
+    private func pgctl(_ arguments: String) throws {
+        let result = try Spawn.capture("/bin/su", ["postgres", "-s", "/bin/sh", "-c", "'\(bin)/pg_ctl' -D '\(directory)/data' \(arguments)"],
+                                       environment: ["PATH": "/usr/bin:/bin"], timeout: 60)
+        guard result.status == 0 else { throw TestSupportError("pg_ctl \(arguments) failed (\(result.status)): \(result.stderr)") }
+    }
+
+    /// Stop at once: `immediate` drops every connection without a checkpoint (like a crash).
+    func stop(mode: String = "immediate") throws { try pgctl("-m \(mode) -w stop") }
+
+    func start() throws { try pgctl("-l '\(directory)/postgres.log' -w -t 30 start") }
+
+    deinit {
+        _ = try? Spawn.capture("/bin/bash", [Binaries.packageRoot.appendingPathComponent("scripts/pg-test-cluster.sh").path, "stop"],
+                               environment: ["SECLAB_PG_DIR": directory, "SECLAB_PG_PORT": String(port), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+                            timeout: 60)
+    }
+}
