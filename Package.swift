@@ -32,6 +32,9 @@ let package = Package(
         .library(name: "SeclabKeys", targets: ["SeclabKeys"]),
         .library(name: "SeclabAPI", targets: ["SeclabAPI"]),
         .executable(name: "seclab-server", targets: ["seclab-server"]),
+        // Issue 7: the fuzz package (Fuzz/) reaches seclab-run's and the CLI's parsers through these.
+        .library(name: "SeclabRun", targets: ["SeclabRun"]),
+        .library(name: "SeclabCLI", targets: ["SeclabCLI"]),
     ],
     dependencies: [
         // Server side only (issue 3). Versions are the ones mirrored on the build machines.

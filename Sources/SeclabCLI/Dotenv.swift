@@ -13,7 +13,10 @@ enum Dotenv {
     /// Parse a file's bytes into ordered (name, value) pairs. A name given twice keeps the last value.
     static func parse(_ text: String) throws(ParseError) -> [(name: String, value: String)] {
         var result = [(name: String, value: String)]()
-        let chars = Array(text.replacingOccurrences(of: "\r\n", with: "\n"))
+        // Why Unicode scalars, not Characters: "\r\n", and a quote or '=' followed by a
+        // combining mark, are single Characters, so line ends and delimiters glued to a
+        // neighbour went unseen ("A=1\r\r\nB=2" read B into A's value; found by Fuzz/).
+        let chars = Array(text.replacingOccurrences(of: "\r\n", with: "\n").unicodeScalars)
         var i = 0
         var line = 1
         func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
@@ -25,11 +28,13 @@ enum Dotenv {
             if chars[i] == "#" { skipToLineEnd(); continue }
             let startLine = line
             var name = ""
-            while i < chars.count, chars[i] != "=", chars[i] != "\n" { name.append(chars[i]); i += 1 }
+            while i < chars.count, chars[i] != "=", chars[i] != "\n" { name.unicodeScalars.append(chars[i]); i += 1 }
             name = name.trimmingSpaces
-            if name.hasPrefix("export ") || name.hasPrefix("export\t") { name = String(name.dropFirst(7)).trimmingSpaces }
+            if name.unicodeScalars.starts(with: "export ".unicodeScalars) || name.unicodeScalars.starts(with: "export\t".unicodeScalars) {
+                name = String(name.unicodeScalars.dropFirst(7)).trimmingSpaces
+            }
             guard i < chars.count, chars[i] == "=" else { throw ParseError(line: startLine, reason: "expected NAME=VALUE") }
-            guard !name.isEmpty, !name.contains(" ") else { throw ParseError(line: startLine, reason: "invalid name '\(name)'") }
+            guard !name.isEmpty, !name.unicodeScalars.contains(" ") else { throw ParseError(line: startLine, reason: "invalid name '\(name)'") }
             i += 1
             skipSpaces()
             var value = ""
@@ -47,14 +52,14 @@ enum Dotenv {
                         case "n": value.append("\n")
                         case "r": value.append("\r")
                         case "t": value.append("\t")
-                        case "\"", "\\", "$", "'": value.append(next)
-                        default: value.append(c); value.append(next)
+                        case "\"", "\\", "$", "'": value.unicodeScalars.append(next)
+                        default: value.unicodeScalars.append(c); value.unicodeScalars.append(next)
                         }
                         if next == "\n" { line += 1 }
                         i += 2
                         continue
                     }
-                    value.append(c)
+                    value.unicodeScalars.append(c)
                     i += 1
                 }
                 guard closed else { throw ParseError(line: startLine, reason: "unterminated \(quote == "'" ? "single" : "double") quote") }
@@ -65,8 +70,8 @@ enum Dotenv {
                 skipToLineEnd()
             } else {
                 while i < chars.count, chars[i] != "\n" {
-                    if chars[i] == "#", value.isEmpty || value.last == " " || value.last == "\t" { skipToLineEnd(); break }
-                    value.append(chars[i])
+                    if chars[i] == "#", value.isEmpty || value.unicodeScalars.last == " " || value.unicodeScalars.last == "\t" { skipToLineEnd(); break }
+                    value.unicodeScalars.append(chars[i])
                     i += 1
                 }
                 value = value.trimmingSpaces
@@ -82,25 +87,31 @@ enum Dotenv {
         var out = ""
         for (name, value) in pairs {
             var escaped = ""
-            for c in value {
+            for c in value.unicodeScalars {
                 switch c {
                 case "\\": escaped += "\\\\"
                 case "\"": escaped += "\\\""
                 case "\n": escaped += "\\n"
                 case "\r": escaped += "\\r"
                 case "$": escaped += "\\$"
-                default: escaped.append(c)
+                default: escaped.unicodeScalars.append(c)
                 }
             }
-            out += "\(name)=\"\(escaped)\"\n"
+            // A name that would read back as a comment, or lose a leading `export`, gets an
+            // `export ` of its own (found by Fuzz/: "export #=v" reads as the name "#").
+            let scalars = name.unicodeScalars
+            let export = scalars.first == "#" || scalars.starts(with: "export ".unicodeScalars) || scalars.starts(with: "export\t".unicodeScalars) ? "export " : ""
+            out += "\(export)\(name)=\"\(escaped)\"\n"
         }
         return out
     }
 }
 
 extension String {
+    /// Without leading and trailing spaces and tabs (scalars: a space before a combining
+    /// mark is still a space, as for the parser).
     var trimmingSpaces: String {
-        var s = Substring(self)
+        var s = Substring(self).unicodeScalars
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
         return String(s)

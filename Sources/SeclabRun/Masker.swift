@@ -40,7 +40,19 @@ public struct Masker: Sendable {
     /// Feed output bytes; returns what can be written now.
     public mutating func feed(_ bytes: [UInt8]) -> [UInt8] {
         if patterns.isEmpty { return bytes }
-        let buffer = pending + bytes
+        return scan(pending + bytes, endOfStream: false)
+    }
+
+    /// Flush at end of stream: the held tail can no longer grow into a longer secret, but it
+    /// may still hold whole shorter ones, so it is masked like any other output.
+    public mutating func finish() -> [UInt8] {
+        if pending.isEmpty { return [] }
+        return scan(pending, endOfStream: true)
+    }
+
+    /// Mask `buffer` left to right, longest secret first; before the end of the stream, hold
+    /// back the tail from the first position where a longer secret may still follow.
+    private mutating func scan(_ buffer: [UInt8], endOfStream: Bool) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(buffer.count)
         var i = 0
@@ -52,11 +64,15 @@ public struct Masker: Sendable {
                     let pattern = patterns[index]
                     if pattern.count <= remaining {
                         if buffer[i..<(i + pattern.count)].elementsEqual(pattern) {
+                            // Why wait: a longer secret that starts here may still arrive;
+                            // masking the shorter one now would let the longer one's tail
+                            // through (found by Fuzz/, target masker).
+                            if couldContinue { break }
                             out += Self.replacement
                             i += pattern.count
                             continue scan
                         }
-                    } else if buffer[i...].elementsEqual(pattern[0..<remaining]) {
+                    } else if !endOfStream, buffer[i...].elementsEqual(pattern[0..<remaining]) {
                         couldContinue = true
                     }
                 }
@@ -71,12 +87,5 @@ public struct Masker: Sendable {
         }
         pending = []
         return out
-    }
-
-    /// Flush at end of stream: a held tail that never became a secret is written as it is.
-    public mutating func finish() -> [UInt8] {
-        let tail = pending
-        pending = []
-        return tail
     }
 }

@@ -34,7 +34,9 @@ struct AccountController {
     func lookup(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         _ = try await services.requireAccount(request, context: context)
         guard let raw = request.uri.queryParameters["email"] else { throw APIError.badRequest(field: "email", "query parameter is required") }
-        let email = try WireCheck.email(String(raw), field: "email")
+        // Why the catch: a field error thrown as is would be a bare 500 (found by scripts/api-fuzz).
+        let email: String
+        do { email = try WireCheck.email(String(raw), field: "email") } catch { throw APIError.badRequest(error) }
         guard let account = try await services.database.read({ tx in try await tx.account(email: email) }) else {
             throw APIError.notFound("account")
         }
