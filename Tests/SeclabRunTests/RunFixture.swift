@@ -22,6 +22,8 @@ final class RunFixture: @unchecked Sendable {
 
     private init() throws {
         server = try ServerProcess()
+        // A static fixture is never deinitialized: stop its server when the test process exits.
+        server.cleanUpAtExit()
         configDirectory = server.directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try seclabChecked(["account", "create", "--email", "run-tests@example.test"])
