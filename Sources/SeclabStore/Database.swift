@@ -150,34 +150,25 @@ public final class SeclabDatabase: Sendable {
     /// Run `body` in one write transaction: committed if it returns, rolled back if it throws.
     /// Every multi-row change and its audit row go through here (issue 3 §4, fail closed).
     public func write<R: Sendable>(_ body: @escaping @Sendable (Transaction) async throws -> R) async throws -> R {
-        let dialect = self.dialect
-        let run: @Sendable () async throws -> R = {
-            try await self.withConnection { sql in
-                try await sql.raw(SQLQueryString(dialect.beginWrite)).run()
-                do {
-                    let result = try await body(Transaction(sql: sql, dialect: dialect))
-                    try await sql.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await sql.raw("ROLLBACK").run()
-                    throw error
-                }
+        try await writeStatement { tx in
+            try await tx.sql.raw(SQLQueryString(tx.dialect.beginWrite)).run()
+            do {
+                let result = try await body(tx)
+                try await tx.sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await tx.sql.raw("ROLLBACK").run()
+                throw error
             }
         }
-        if let writeGate { return try await writeGate.withPermit(run) }
-        return try await run()
     }
 
     /// Run one write statement in its own implicit transaction (autocommit): one round trip
     /// instead of three for a change that is a single atomic statement. Serialized with the
-    /// write transactions on SQLite, like `write`.
+    /// write transactions on SQLite (`write` runs through here).
     public func writeStatement<R: Sendable>(_ body: @escaping @Sendable (Transaction) async throws -> R) async throws -> R {
-        let dialect = self.dialect
-        let run: @Sendable () async throws -> R = {
-            try await self.withConnection { sql in try await body(Transaction(sql: sql, dialect: dialect)) }
-        }
-        if let writeGate { return try await writeGate.withPermit(run) }
-        return try await run()
+        guard let writeGate else { return try await read(body) }
+        return try await writeGate.withPermit { try await self.read(body) }
     }
 
     /// Run read-only statements on one connection (no transaction: each statement sees a

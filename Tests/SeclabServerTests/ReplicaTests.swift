@@ -6,10 +6,16 @@ import Testing
 /// in the database, so replicas agree at once (issue 3 §4).
 @Suite("Replicas on one PostgreSQL", .enabled(if: Engine.postgresURL != nil, Engine.postgresSkipReason))
 struct ReplicaTests {
-    @Test func revocationThroughOneIsRefusedByTheOtherAtOnce() async throws {
+    /// Two server processes on one fresh PostgreSQL database.
+    static func twoReplicas() async throws -> (ServerProcess, ServerProcess) {
         let database = try Engine.freshPostgresDatabase()
         let first = try await ServerProcess.start(.postgres, databaseURL: database)
         let second = try await ServerProcess.start(.postgres, databaseURL: database)
+        return (first, second)
+    }
+
+    @Test func revocationThroughOneIsRefusedByTheOtherAtOnce() async throws {
+        let (first, second) = try await Self.twoReplicas()
         defer { Task { await first.stop(); await second.stop() } }
         let one = HTTPClient(baseURL: first.baseURL), two = HTTPClient(baseURL: second.baseURL)
 
@@ -35,9 +41,7 @@ struct ReplicaTests {
     /// Each replica caches the encoded items of its pulls per vault revision; a write through
     /// one replica must be what the other serves on its very next pull.
     @Test func aWriteThroughOneIsPulledFromTheOtherAtOnce() async throws {
-        let database = try Engine.freshPostgresDatabase()
-        let first = try await ServerProcess.start(.postgres, databaseURL: database)
-        let second = try await ServerProcess.start(.postgres, databaseURL: database)
+        let (first, second) = try await Self.twoReplicas()
         defer { Task { await first.stop(); await second.stop() } }
         let one = HTTPClient(baseURL: first.baseURL), two = HTTPClient(baseURL: second.baseURL)
         let owner = try await one.login(try await one.registerAccount())

@@ -74,8 +74,7 @@ final class MachineAuthenticator: Sendable {
 
     /// True when `credential` matches `authHash` (nil hash: unknown slot, checked against the decoy).
     func verify(_ credential: Credential, authHash: String?, now: Int64, metrics: MetricsRegistry) async throws -> Bool {
-        let tag = cacheTag(credential)
-        if let authHash, let entry = cache.withLock({ $0[tag] }), entry.expires > now, entry.authHash == authHash {
+        if let authHash, cachedHash(credential, now: now) == authHash {
             metrics.credentialCache(hit: true)
             return true
         }
@@ -93,6 +92,7 @@ final class MachineAuthenticator: Sendable {
         metrics.argon2idRun()
         guard ok, let authHash else { return false }
         guard ttl > 0 else { return true }  // cache turned off
+        let tag = cacheTag(credential)
         cache.withLock { cache in
             if cache.count >= capacity {
                 cache = cache.filter { $0.value.expires > now }

@@ -86,7 +86,7 @@ struct MachineController {
         }
         let body = try JSONBody.decode(MachinePullRequest.self, from: bodyBytes)
         let verified = try await services.machineAuth.verify(credential, authHash: state.slot?.authHash, now: now, metrics: services.metrics)
-        guard verified, var slot = state.slot else {
+        guard verified, let verifiedSlot = state.slot else {
             services.metrics.authFailure(kind: "machine")
             let failureKeys = services.failureKeys(principal: "slot:\(slotID)", context: context)
             try await services.database.write { tx in
@@ -97,37 +97,7 @@ struct MachineController {
             throw APIError.authFailed
         }
         let keyRefs = body.keyRefs
-        var items: ByteBuffer?
-        for _ in 0..<3 {
-            if keyRefs == nil, let cached = services.pullCache.lookup(vaultID: slot.vaultID, revision: slot.revision) {
-                items = cached
-                break
-            }
-            let vaultID = slot.vaultID
-            let (records, revision) = try await services.database.read { tx in
-                let records: [ItemRecord]
-                if let keyRefs {
-                    records = try await tx.items(vaultID: vaultID, keyRefs: keyRefs)
-                } else {
-                    records = try await tx.items(vaultID: vaultID, includeDeleted: false)
-                }
-                return (records, try await tx.vaultRevision(vaultID: vaultID))
-            }
-            if let revision, revision == slot.revision {
-                // Same revision before and after the items were read: no change to the items or
-                // the keys committed in between, so the wrapped keys read with the revision
-                // open these items (a rekey racing a pull cannot hand out a mixed answer).
-                let encoded = PullBody.items(records.map(ItemController.view))
-                if keyRefs == nil { services.pullCache.store(vaultID: vaultID, revision: revision, body: encoded) }
-                items = encoded
-                break
-            }
-            // The vault changed while we read: take its new keys and read again.
-            let fresh = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: keys) }
-            guard let next = fresh.slot, next.authHash == slot.authHash else { throw APIError.authFailed }
-            slot = next
-        }
-        guard let items else { throw APIError.busy }
+        let (slot, items) = try await readItems(slot: verifiedSlot, keyRefs: keyRefs, throttleKeys: keys)
         services.pullCache.remember(slot)
         let audit = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
                               clientAddress: address, authHash: slot.authHash)
@@ -136,6 +106,43 @@ struct MachineController {
         // (issue 3 §2), and nothing is sent unless the audit row committed (fail closed).
         guard try await services.pullAudit.record(audit) else { throw APIError.authFailed }
         return Self.answer(slot, items: items)
+    }
+
+    /// The encoded items of `slot`'s vault (all, or those of `keyRefs`) and the slot state
+    /// they belong with: from the pull cache at the slot's revision, else read and checked
+    /// against the revision. If the vault changed meanwhile, its new state is read and the
+    /// items again (three tries, then 503).
+    private func readItems(slot: MachinePullState.Slot, keyRefs: [String]?, throttleKeys: [String])
+        async throws -> (MachinePullState.Slot, ByteBuffer) {
+        var slot = slot
+        for _ in 0..<3 {
+            if keyRefs == nil, let cached = services.pullCache.lookup(vaultID: slot.vaultID, revision: slot.revision) {
+                return (slot, cached)
+            }
+            let vaultID = slot.vaultID
+            let (records, revision) = try await services.database.read { tx in
+                let records = if let keyRefs {
+                    try await tx.items(vaultID: vaultID, keyRefs: keyRefs)
+                } else {
+                    try await tx.items(vaultID: vaultID, includeDeleted: false)
+                }
+                return (records, try await tx.vaultRevision(vaultID: vaultID))
+            }
+            if revision == slot.revision {
+                // Same revision before and after the items were read: no change to the items or
+                // the keys committed in between, so the wrapped keys read with the revision
+                // open these items (a rekey racing a pull cannot hand out a mixed answer).
+                let encoded = PullBody.items(records.map(ItemController.view))
+                if keyRefs == nil { services.pullCache.store(vaultID: vaultID, revision: slot.revision, body: encoded) }
+                return (slot, encoded)
+            }
+            // The vault changed (or went) while we read: take its new keys and read again.
+            let slotID = slot.slotID
+            let fresh = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: throttleKeys) }
+            guard let next = fresh.slot, next.authHash == slot.authHash else { throw APIError.authFailed }
+            slot = next
+        }
+        throw APIError.busy
     }
 
     static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer) -> Response {
