@@ -8,6 +8,25 @@ public enum BlobPrefix {
     public static let hpke = "hp1."
 }
 
+/// The two decoded parts of `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)`, or nil for any defect (the
+/// caller then re-parses the text the slow way to name the defect). Why a byte-level twin of
+/// `splitBlob`: it runs twice per item of a pull, and generic `StringProtocol` code called
+/// across modules is not specialized (issue 5 performance).
+private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: StaticString) -> (first: [UInt8], second: [UInt8])? {
+    let prefixCount = prefix.utf8CodeUnitCount
+    guard chars.count > prefixCount else { return nil }
+    for offset in 0..<prefixCount where chars[offset] != prefix.utf8Start[offset] { return nil }
+    var dot = -1
+    for position in prefixCount..<chars.count where chars[position] == UInt8(ascii: ".") {
+        guard dot < 0 else { return nil }
+        dot = position
+    }
+    guard dot >= 0,
+          let first = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[prefixCount..<dot])),
+          let second = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[(dot + 1)...])) else { return nil }
+    return (first, second)
+}
+
 /// Split `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)` strictly; shared by both blob kinds.
 private func splitBlob(_ text: some StringProtocol, prefix: String, what: String) throws(FormatError) -> (Substring, Substring) {
     // Byte-wise on the UTF-8 view: the prefix and '.' are ASCII, so these indices are valid
@@ -43,6 +62,16 @@ public struct AEADBlob: Sendable, Hashable, CustomStringConvertible {
         }
         self.nonce = nonce
         self.ciphertext = ciphertext
+    }
+
+    /// Parse the text form strictly, before any decryption (spec §2 MUST).
+    public init(text: String, what: String = "encrypted blob") throws(FormatError) {
+        var utf8 = text
+        if let parts = utf8.withUTF8({ decodeBlobIfValid($0, prefix: "xc1.") }) {
+            try self.init(nonce: parts.first, ciphertext: parts.second, what: what)
+            return
+        }
+        try self.init(text: Substring(text), what: what)
     }
 
     /// Parse the text form strictly, before any decryption (spec §2 MUST).
@@ -120,6 +149,16 @@ public struct KeyRef: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// Parse the b64u text form strictly (the non-generic hot path of a pull).
+    public init(text: String) throws(FormatError) {
+        var utf8 = text
+        if let bytes = utf8.withUTF8({ Base64URL.decodeIfValid(utf8: $0) }), bytes.count == 32 {
+            try self.init(bytes: bytes)
+            return
+        }
+        try self.init(text: Substring(text))
+    }
+
     /// Parse the b64u text form strictly.
     public init(text: some StringProtocol) throws(FormatError) {
         do { bytes = try Base64URL.decode(text, count: 32, what: "key_ref") } catch { throw FormatError(error) }
@@ -131,6 +170,9 @@ public struct KeyRef: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var description: String { text }
     /// Byte-wise order.
     public static func < (lhs: KeyRef, rhs: KeyRef) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+    /// Hashes the 32 bytes in one call (the synthesized hash combines them one by one; a
+    /// pull puts every key ref in a set).
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
 
 /// Size limits shared by clients and the server (spec §7).

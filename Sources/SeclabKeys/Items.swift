@@ -20,14 +20,21 @@ public struct ItemName: Sendable, Hashable, CustomStringConvertible {
         guard bytes.count <= Limits.maxNameBytes else {
             throw .invalidName("a secret name is at most \(Limits.maxNameBytes) bytes, this one is \(bytes.count)")
         }
-        guard !bytes.contains(0) else { throw .invalidName("a secret name cannot contain a NUL byte") }
-        guard !bytes.contains(UInt8(ascii: "=")) else { throw .invalidName("a secret name cannot contain '='") }
-        guard let string = String(validating: bytes, as: UTF8.self) else {
-            throw .invalidName("a secret name must be valid UTF-8")
+        // One pass for the common case (every name of a pull goes through here).
+        var ascii = true
+        for byte in bytes {
+            if byte == 0 { throw .invalidName("a secret name cannot contain a NUL byte") }
+            if byte == UInt8(ascii: "=") { throw .invalidName("a secret name cannot contain '='") }
+            if byte >= 0x80 { ascii = false }
         }
-        // ASCII is always in NFC; only other names pay for the normalization check.
-        guard bytes.allSatisfy({ $0 < 0x80 }) || Array(string._nfcCodeUnits) == bytes else {
-            throw .invalidName("a secret name must be in Unicode NFC form")
+        // ASCII is valid UTF-8 and always in NFC; only other names pay for both checks.
+        if !ascii {
+            guard let string = String(validating: bytes, as: UTF8.self) else {
+                throw .invalidName("a secret name must be valid UTF-8")
+            }
+            guard Array(string._nfcCodeUnits) == bytes else {
+                throw .invalidName("a secret name must be in Unicode NFC form")
+            }
         }
         utf8 = bytes
     }

@@ -53,26 +53,33 @@ public enum Base64URL {
         return Array(text.utf8).withUnsafeBufferPointer { decodeIfValid(utf8: $0) }
     }
 
-    private static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    /// `decodeIfValid` on UTF-8 bytes already in memory (the pull reader's blobs).
+    public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard chars.count % 4 != 1 else { return nil }
+        let count = chars.count * 6 / 8
         return reverse.withUnsafeBufferPointer { table -> [UInt8]? in
-            var out = [UInt8]()
-            out.reserveCapacity(chars.count * 3 / 4)
-            var accumulator: UInt32 = 0
-            var bits: UInt32 = 0
-            for char in chars {
-                let value = table[Int(char)]
-                guard value != 0xFF else { return nil }
-                accumulator = accumulator << 6 | UInt32(value)
-                bits += 6
-                if bits >= 8 {
-                    bits -= 8
-                    out.append(UInt8(truncatingIfNeeded: accumulator >> bits))
+            var valid = true
+            let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                var accumulator: UInt32 = 0
+                var bits: UInt32 = 0
+                var written = 0
+                for char in chars {
+                    let value = table[Int(char)]
+                    guard value != 0xFF else { valid = false; break }
+                    accumulator = accumulator << 6 | UInt32(value)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        buffer[written] = UInt8(truncatingIfNeeded: accumulator >> bits)
+                        written += 1
+                    }
                 }
+                // Non-canonical: the unused low bits of the last character must be zero (spec §0).
+                if valid, bits > 0, accumulator & ((1 << bits) - 1) != 0 { valid = false }
+                // Whatever was written is initialized; on failure the array is dropped anyway.
+                initialized = written
             }
-            // Non-canonical: the unused low bits of the last character must be zero (spec §0).
-            if bits > 0, accumulator & ((1 << bits) - 1) != 0 { return nil }
-            return out
+            return valid ? out : nil
         }
     }
 

@@ -33,19 +33,26 @@ public struct ExecPlan: Sendable {
 
     /// Build the plan from the inherited environment (raw `NAME=VALUE` entries) and the opened items.
     public static func build(command: [String], inherited: [[UInt8]], items: [OpenedItem], options: RunOptions) throws(RunFailure) -> ExecPlan {
-        var order = [[UInt8]]()
-        var values = [[UInt8]: [UInt8]]()
+        var environment = [(name: [UInt8], value: [UInt8])]()
+        environment.reserveCapacity(inherited.count + items.count)
+        // Position of each name in `environment`: one hash per name, not one per byte.
+        var position = [EnvironmentName: Int]()
+        position.reserveCapacity(inherited.count + items.count)
         for entry in inherited {
             guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
             let name = Array(entry[..<equals])
-            if values[name] != nil { continue }  // first occurrence wins, as getenv(3) sees it
+            let key = EnvironmentName(name)
+            if position[key] != nil { continue }  // first occurrence wins, as getenv(3) sees it
             if EnvironmentPolicy.removedFromChild.contains(String(decoding: name, as: UTF8.self)) { continue }
-            order.append(name)
-            values[name] = Array(entry[(equals + 1)...])
+            position[key] = environment.count
+            environment.append((name, Array(entry[(equals + 1)...])))
         }
 
+        // Names are looked up only for --require and --file (most runs have neither).
         var byName = [String: OpenedItem]()
-        for item in items { byName[item.name.string] = item }
+        if !options.require.isEmpty || !options.files.isEmpty {
+            for item in items { byName[item.name.string] = item }
+        }
         for name in options.require where byName[name] == nil {
             throw RunFailure(RunExitCode.refused, "required secret '\(name)' is not in the vault")
         }
@@ -59,9 +66,10 @@ public struct ExecPlan: Sendable {
         }
 
         var injections = [Injection]()
+        injections.reserveCapacity(items.count)
         for item in items {
             let name = item.name.string
-            if let variable = fileVariables[name] {
+            if !fileVariables.isEmpty, let variable = fileVariables[name] {
                 injections.append(Injection(name: name, destination: .file(variable: variable), value: item.value))
                 continue
             }
@@ -72,15 +80,16 @@ public struct ExecPlan: Sendable {
                              hint: "deliver it as a file with --file \(name)")
             }
             injections.append(Injection(name: name, destination: .environment, value: item.value))
-            let key = Array(name.utf8)
-            if values[key] != nil {
+            let key = EnvironmentName(item.name.utf8)
+            if let at = position[key] {
                 if options.keepExisting { continue }
+                environment[at].value = item.value.unprotectedArray()
             } else {
-                order.append(key)
+                position[key] = environment.count
+                environment.append((item.name.utf8, item.value.unprotectedArray()))
             }
-            values[key] = item.value.unprotectedArray()
         }
-        return ExecPlan(command: command, environment: order.map { ($0, values[$0]!) }, injections: injections)
+        return ExecPlan(command: command, environment: environment, injections: injections)
     }
 
     /// Set (or replace) one variable, keeping the one-entry-per-name rule.
@@ -107,4 +116,12 @@ public struct ExecPlan: Sendable {
             }
         }
     }
+}
+
+/// An environment name as a dictionary key, hashed in one call over its bytes (an array of
+/// bytes hashes byte by byte: measurable at 10,000 secrets).
+struct EnvironmentName: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }

@@ -170,22 +170,28 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
 
 /// Run `body` with a NULL-terminated C array of the given byte strings.
 func withCStrings<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { bytes in
-        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+    // One block for all strings (NUL-terminated, back to back) and one pointer array: two
+    // allocations however many variables there are.
+    let total = strings.reduce(0) { $0 + $1.count + 1 }
+    let block = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
+    var pointers = [UnsafeMutablePointer<CChar>?]()
+    pointers.reserveCapacity(strings.count + 1)
+    var offset = 0
+    for bytes in strings {
+        let start = block.baseAddress! + offset
         bytes.withUnsafeBytes { raw in
-            for (i, byte) in raw.enumerated() { pointer[i] = CChar(bitPattern: byte) }
+            if let source = raw.baseAddress { start.copyMemory(from: source, byteCount: raw.count) }
         }
-        pointer[bytes.count] = 0
-        return pointer
+        start.storeBytes(of: 0, toByteOffset: bytes.count, as: UInt8.self)
+        pointers.append(start.assumingMemoryBound(to: CChar.self))
+        offset += bytes.count + 1
     }
     pointers.append(nil)
     defer {
-        for case let pointer? in pointers {
-            // Environment strings hold secret values: wipe before freeing.
-            var i = 0
-            while pointer[i] != 0 { pointer[i] = 0; i += 1 }
-            pointer.deallocate()
-        }
+        // Environment strings hold secret values: wipe before freeing (reached only when
+        // exec failed or in a supervising parent).
+        for index in block.indices { block[index] = 0 }
+        block.deallocate()
     }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -50,6 +50,36 @@ struct PullWireTests {
         #expect(throws: ClientError.self) { try PullWire.response(Array(body.utf8)) }
     }
 
+    /// The reader goes straight to typed fields (no value tree): duplicates, wrong types and
+    /// missing fields inside items must still be refused, unknown fields still skipped.
+    @Test(arguments: [
+        #"{"key_ref":"r","key_ref":"s","enc_name":"n","enc_value":"v","updated_at":"u","deleted":false}"#,
+        #"{"key_ref":"r","enc_name":"n","enc_value":"v","updated_at":"u","deleted":false,"deleted":true}"#,
+        #"{"key_ref":"r","enc_name":"n","enc_value":"v","updated_at":"u","deleted":false,"x":1,"x":2}"#,
+        #"{"key_ref":1,"enc_name":"n","enc_value":"v","updated_at":"u","deleted":false}"#,
+        #"{"key_ref":"r","enc_name":"n","enc_value":"v","updated_at":"u","deleted":"false"}"#,
+        #"{"key_ref":"r","enc_name":"n","enc_value":"v","updated_at":"u"}"#,
+        #"{"key_ref":"r","enc_name":"n","enc_value":"v","deleted":false}"#,
+        #"{"key_ref":"r","enc_name":"n","enc_value":"v","updated_at":"u","deleted":false,}"#,
+        #"["r"]"#, #""r""#,
+    ])
+    func refusesMalformedItems(item: String) {
+        let body = #"{"account_id":"a","vault_id":"v","slot_id":"s","wrapped_vk":"k","wrapped_index_key":"i","items":["# + item + "]}"
+        #expect(throws: ClientError.self) { try PullWire.response(Array(body.utf8)) }
+    }
+
+    @Test func skipsUnknownFieldsAndReadsItemsInAnyKeyOrder() throws {
+        let body = """
+            { "items" : [ {"deleted":true, "future":{"a":[1,{"b":null}]}, "updated_at":"u","enc_value":"xc1.v","enc_name":"xc1.n","key_ref":"r"} ,
+              {"key_ref":"r2","enc_name":"n2","enc_value":"v2","updated_at":"u2","deleted":false} ],
+              "wrapped_index_key":"i", "extra":[], "slot_id":"s","wrapped_vk":"k","vault_id":"v","account_id":"a" }
+            """
+        let value = try PullWire.response(Array(body.utf8))
+        #expect(value.items == [ItemView(keyRef: "r", encName: "xc1.n", encValue: "xc1.v", updatedAt: "u", deleted: true),
+                                ItemView(keyRef: "r2", encName: "n2", encValue: "v2", updatedAt: "u2", deleted: false)])
+        #expect(value.accountID == "a" && value.vaultID == "v" && value.slotID == "s" && value.wrappedVK == "k" && value.wrappedIndexKey == "i")
+    }
+
     @Test func refusesInvalidUTF8() {
         var bytes = Array(#"{"account_id":"x","vault_id":"v","slot_id":"s","wrapped_vk":"k","wrapped_index_key":"i","items":[]}"#.utf8)
         bytes[16] = 0xFF
