@@ -18,11 +18,13 @@ public final class ServerProcess: @unchecked Sendable {
     public private(set) var baseURL = ""
 
     /// Start a server (`serve --listen 127.0.0.1:0 --database sqlite:…`) and wait until it listens.
-    public init(extraArguments: [String] = [], environment: [String: String] = [:], timeout: TimeInterval = 60) throws {
+    /// With `sharing`, it serves that SQLite file (a second server beside the first, e.g. with TLS).
+    public init(extraArguments: [String] = [], environment: [String: String] = [:], timeout: TimeInterval = 60,
+                sharing database: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logURL = directory.appendingPathComponent("server.log")
-        databasePath = directory.appendingPathComponent("seclab.db").path
+        databasePath = database ?? directory.appendingPathComponent("seclab.db").path
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = try Binaries.url(named: "seclab-server")
@@ -38,16 +40,18 @@ public final class ServerProcess: @unchecked Sendable {
         try waitUntilListening(timeout: timeout)
     }
 
-    /// Read the bound port from the "listening … url=http://127.0.0.1:PORT" log line.
+    /// Read the bound port from the "listening … url=http(s)://127.0.0.1:PORT" log line.
     private func waitUntilListening(timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let text = log()
-            if let range = text.range(of: "url=http://127.0.0.1:") {
-                let port = text[range.upperBound...].prefix { $0.isNumber }
-                if !port.isEmpty {
-                    baseURL = "http://127.0.0.1:\(port)"
-                    return
+            for scheme in ["http", "https"] {
+                if let range = text.range(of: "url=\(scheme)://127.0.0.1:") {
+                    let port = text[range.upperBound...].prefix { $0.isNumber }
+                    if !port.isEmpty {
+                        baseURL = "\(scheme)://127.0.0.1:\(port)"
+                        return
+                    }
                 }
             }
             if !process.isRunning { throw TestSupportError("seclab-server exited early:\n\(text)") }
