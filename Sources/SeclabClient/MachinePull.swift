@@ -84,22 +84,48 @@ public enum MachinePull {
     }
 
     private static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?) throws(ClientError) -> [OpenedItem] {
-        var seen = Set<KeyRef>()
+        // Parse and open every item, on two cores when there are many (each item is
+        // independent); then check them in the server's order, so the error reported for a bad
+        // response is the same one a single pass would report first.
+        var refs = [Result<KeyRef, ClientError>?](repeating: nil, count: views.count)
+        var opened = [Result<OpenedItem, ClientError>?](repeating: nil, count: views.count)
+        refs.withUnsafeMutableBufferPointer { refs in
+            opened.withUnsafeMutableBufferPointer { opened in
+                Parallel.halves(count: views.count) { range in
+                    for index in range {
+                        let view = views[index]
+                        do {
+                            let ref = try KeyRef(text: view.keyRef)
+                            refs[index] = .success(ref)
+                            if view.deleted { continue }
+                            let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
+                                                  encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
+                            opened[index] = .success(try cipher.open(item))
+                        } catch {
+                            let failure = translate(error)
+                            if refs[index] == nil { refs[index] = .failure(failure) } else { opened[index] = .failure(failure) }
+                        }
+                    }
+                }
+            }
+        }
+        var seen = Set<KeyRef>(minimumCapacity: views.count)
         var out = [OpenedItem]()
         out.reserveCapacity(views.count)
-        for view in views {
-            do {
-                let ref = try KeyRef(text: view.keyRef)
-                guard !view.deleted else { throw ClientError.unexpectedResponse("the server sent a deleted item in a pull") }
-                guard seen.insert(ref).inserted else { throw ClientError.unexpectedResponse("the server sent one key_ref twice") }
-                if let expected, !expected.contains(ref) {
-                    throw ClientError.unexpectedResponse("the server sent an item that was not asked for")
-                }
-                let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
-                                      encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
-                out.append(try cipher.open(item))
-            } catch {
-                throw translate(error)
+        for index in views.indices {
+            guard case let .success(ref)? = refs[index] else {
+                if case let .failure(error)? = refs[index] { throw error }
+                throw .unexpectedResponse("an item was not read")
+            }
+            guard !views[index].deleted else { throw .unexpectedResponse("the server sent a deleted item in a pull") }
+            guard seen.insert(ref).inserted else { throw .unexpectedResponse("the server sent one key_ref twice") }
+            if let expected, !expected.contains(ref) {
+                throw .unexpectedResponse("the server sent an item that was not asked for")
+            }
+            switch opened[index] {
+            case let .success(item)?: out.append(item)
+            case let .failure(error)?: throw error
+            case nil: throw .unexpectedResponse("an item was not opened")
             }
         }
         return out

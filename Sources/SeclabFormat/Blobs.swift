@@ -1,4 +1,7 @@
 import SeclabPrimitives
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The text prefixes of spec §2. A decoder refuses any other prefix (no downgrade).
 public enum BlobPrefix {
@@ -16,12 +19,12 @@ private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: Stat
     let prefixCount = prefix.utf8CodeUnitCount
     guard chars.count > prefixCount else { return nil }
     for offset in 0..<prefixCount where chars[offset] != prefix.utf8Start[offset] { return nil }
-    var dot = -1
-    for position in prefixCount..<chars.count where chars[position] == UInt8(ascii: ".") {
-        guard dot < 0 else { return nil }
-        dot = position
-    }
-    guard dot >= 0,
+    // Exactly one '.' after the prefix.
+    guard let base = chars.baseAddress,
+          let found = memchr(base + prefixCount, Int32(UInt8(ascii: ".")), chars.count - prefixCount) else { return nil }
+    let dot = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+    if dot + 1 < chars.count, memchr(base + dot + 1, Int32(UInt8(ascii: ".")), chars.count - dot - 1) != nil { return nil }
+    guard
           let first = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[prefixCount..<dot])),
           let second = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[(dot + 1)...])) else { return nil }
     return (first, second)

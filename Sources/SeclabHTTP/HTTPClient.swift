@@ -24,6 +24,10 @@ private let writeBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, U
         sink.overflowed = true
         return 0  // aborts the transfer (CURLE_WRITE_ERROR)
     }
+    if sink.body.isEmpty, let declared = sink.headers["content-length"].flatMap({ Int($0) }), declared <= sink.limit {
+        // One allocation for the whole body instead of a copy per doubling (multi-MB pulls).
+        sink.body.reserveCapacity(declared)
+    }
     data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
     return length
 }

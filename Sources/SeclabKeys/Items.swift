@@ -81,11 +81,17 @@ public struct ItemCipher: Sendable {
     /// The owner and vault ids bound into every AAD.
     public let context: VaultContext
 
+    /// `label ‖ account_id ‖ vault_id` of names and values, built once: only the key ref
+    /// differs per item (a pull opens two blobs per item).
+    private let namePrefix: [UInt8], valuePrefix: [UInt8]
+
     /// Make a cipher for one vault.
     public init(vaultKey: VaultKey, indexKey: IndexKey, context: VaultContext) {
         self.vaultKey = vaultKey
         self.indexKey = indexKey
         self.context = context
+        namePrefix = context.aad(Labels.itemName)
+        valuePrefix = context.aad(Labels.itemValue)
     }
 
     /// `key_ref = HMAC(index_key, normalize(name))`. Computed locally, so names never leave the machine.
@@ -130,6 +136,14 @@ public struct ItemCipher: Sendable {
         return name
     }
 
-    func nameAAD(_ ref: KeyRef) -> [UInt8] { context.aad(Labels.itemName, ref.bytes) }
-    func valueAAD(_ ref: KeyRef) -> [UInt8] { context.aad(Labels.itemValue, ref.bytes) }
+    func nameAAD(_ ref: KeyRef) -> [UInt8] { Self.append(ref.bytes, to: namePrefix) }
+    func valueAAD(_ ref: KeyRef) -> [UInt8] { Self.append(ref.bytes, to: valuePrefix) }
+
+    private static func append(_ extra: [UInt8], to prefix: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(prefix.count + extra.count)
+        out += prefix
+        out += extra
+        return out
+    }
 }

@@ -146,6 +146,50 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
+    /// From 128 items on, items are opened on two threads (SeclabClient.Parallel): every value
+    /// must still arrive byte-exact, and an item tampered with in the half the second thread
+    /// opens must still stop the run.
+    @Test func manyItemsOpenedInParallelStayExactAndFailClosed() throws {
+        try fixture.seclabChecked(["vault", "create", "many"])
+        var values = [String: String]()
+        for index in 0..<200 { values[String(format: "MANY_%03d", index)] = "value-\(index)-\(UUID().uuidString)" }
+        let dotenv = fixture.server.directory.appendingPathComponent("many-\(UUID().uuidString).env")
+        try values.map { "\($0.key)=\($0.value)\n" }.joined().write(to: dotenv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: dotenv) }
+        try fixture.seclabChecked(["secret", "import", "many", "--dotenv", dotenv.path])
+        let credential = try fixture.mintCredential(vault: "many", label: "many")
+        let listed = try fixture.run(["--", "/usr/bin/env"], credential: credential)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        var seen = [String: String]()
+        for line in listed.stdout.split(separator: "\n") where line.hasPrefix("MANY_") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            seen[String(parts[0])] = String(parts[1])
+        }
+        #expect(seen == values)
+
+        // The item sorting last by key_ref: the server answers in key_ref order, so it is in the second half.
+        let python = """
+        import sqlite3, sys
+        db = sqlite3.connect(sys.argv[1], timeout=10)
+        vault_id = db.execute("SELECT vault_id FROM items GROUP BY vault_id HAVING COUNT(*) = 200").fetchone()[0]
+        key_ref, blob = db.execute("SELECT key_ref, enc_value FROM items WHERE vault_id = ? ORDER BY key_ref DESC LIMIT 1", (vault_id,)).fetchone()
+        head, tail = blob.rsplit('.', 1)
+        i = len(tail) // 2
+        tail = tail[:i] + ('A' if tail[i] != 'A' else 'B') + tail[i+1:]
+        db.execute("UPDATE items SET enc_value = ? WHERE vault_id = ? AND key_ref = ?", (head + '.' + tail, vault_id, key_ref))
+        db.execute("UPDATE vaults SET revision = revision + 1 WHERE vault_id = ?", (vault_id,))
+        db.commit()
+        """
+        let tampered = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", python, fixture.server.databasePath],
+                                      environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"])
+        #expect(tampered.status == 0, "\(tampered.stderr)")
+        let marker = fixture.server.directory.appendingPathComponent("ran-\(UUID().uuidString)").path
+        let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker)"], credential: credential)
+        #expect(result.status == 122, "\(result.stderr)")
+        #expect(result.stdout.isEmpty && result.stderr.contains("nothing was run"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test func writesNothingToDisk() throws {
         let scratch = fixture.server.directory.appendingPathComponent("empty-\(UUID().uuidString)")
         let tmp = scratch.appendingPathComponent("tmp"), home = scratch.appendingPathComponent("home")
