@@ -32,7 +32,8 @@ def series(r):
             ("bao agent (exec mode)", get(r, "openbao", "agent"), "agent"),
             ("bao agent without its 2 s wait", {n: s["without_wait"] for n, s in (get(r, "openbao", "agent") or {}).items()}, "agent2"),
             ("floor: env -i VARS… true", r.get("floor"), "floor"),
-            ("floor: execve(true) with VARS", r.get("floor_exec"), "floor2")]
+            ("floor: execve(true) with VARS", r.get("floor_exec"), "floor2"),
+            ("floor: C + libcurl, one pull, then execve", r.get("floor_curl"), "floor3")]
     return [(label, data, style) for label, data, style in out if data]
 
 def chart(r, png):
@@ -42,7 +43,8 @@ def chart(r, png):
     import matplotlib.ticker
     styles = {"seclab": ("tab:blue", "-", "o"), "seclab-tls": ("tab:blue", ":", "o"), "sops": ("tab:green", "-", "s"),
               "sops2": ("tab:green", ":", "s"), "bao": ("tab:orange", "-", "^"), "agent": ("tab:red", "-", "v"),
-              "agent2": ("tab:red", ":", "v"), "floor": ("gray", "--", "."), "floor2": ("black", ":", ".")}
+              "agent2": ("tab:red", ":", "v"), "floor": ("gray", "--", "."), "floor2": ("black", ":", "."),
+              "floor3": ("tab:brown", "--", "x")}
     fig, ax = plt.subplots(figsize=(12, 6.5), dpi=110)
     for i, (label, data, style) in enumerate(series(r)):
         color, line, marker = styles[style]
@@ -152,6 +154,12 @@ def goals(r, out):
                     s, q = ttc[n]["median"], sops[n]["median"]
                     L.append(f"| time to child ≤ {SOPS_FACTOR}× `sops exec-env` at {n:,} secrets | {name} | "
                              f"{ms(s)} ms vs {ms(q)} ms = {s / q:.2f}× (goal ≤ {ms(SOPS_FACTOR * q)} ms) | {'yes' if s <= SOPS_FACTOR * q else 'no'} |")
+            floor = r.get("floor_curl") or {}
+            for n in (100, 1000) if key == "sqlite" else ():
+                if n in floor and n in sops:
+                    f, q = floor[n]["median"], sops[n]["median"]
+                    L.append(f"| (context, not a goal) C + libcurl floor ÷ `sops exec-env` at {n:,} secrets | — | "
+                             f"{ms(f)} ms vs {ms(q)} ms = {f / q:.2f}× | — |")
         by = {(x["items"], x["cache"], x["connections"]): x for x in get(r, key, "pulls") or []}
         for n, factor in ((100, PULL_100), (1000, PULL_1000)):
             w, b = by.get((n, "warm", 32)), bao.get((n, 32))
@@ -180,6 +188,9 @@ def commands(r, L):
           "- seclab-run: `env -i PATH=/usr/bin:/bin SECLAB_SERVER=http://127.0.0.1:PORT SECLAB_MACHINE_KEY=slmk1_… "
           "seclab-run -- /bin/true` (TLS: `https://…` plus `SECLAB_CA_FILE=cert.pem`, self-signed P-256)",
           "- floor: `env -i SECRET_00000=… SECRET_00001=… /bin/true`",
+          "- C + libcurl floor: `curl-floor URL/v1/machine/pull 'Machine SLOT.AUTH' N /bin/true` "
+          "(`bench/floor/curl-floor.c`, `cc -O2 … -lcurl`): loads Debian's libcurl, `curl_global_init`, one POST, reads "
+          "the body, then `execve`s with N dummy `SECRET_*` variables; no parsing, decryption or checks",
           "- seclab-server: `seclab-server serve --listen 127.0.0.1:0 --database sqlite:DIR/seclab.db` or "
           "`--database postgres://postgres@127.0.0.1:PORT/seclab_bench_…` (a fresh database on a throwaway cluster from "
           "`scripts/pg-test-cluster.sh`, fsync off); vaults seeded with `seclab secret import VAULT --dotenv FILE`, "

@@ -143,6 +143,13 @@ class Engine:
             run_bin = self.cfg["run_bin"]
             out.append(Tool((self.engine, section), [run_bin, "--", "/bin/true"], env,
                             check=lambda counter, run_bin=run_bin: [run_bin, "--", "/bin/sh", "-c", counter_shell(counter)]))
+        floor = self.cfg.get("curl_floor")
+        if floor and self.engine == "sqlite":
+            # The same pull by a C program that only loads libcurl, sends it and execs `true` with n
+            # dummy variables: what no libcurl client could go under here (bench/floor/curl-floor.c).
+            base = [floor, self.servers["warm"].url + "/v1/machine/pull", auth_header(self.creds[n]), str(n)]
+            out.append(Tool(("floor_curl", None), base + ["/bin/true"], {"PATH": "/usr/bin:/bin"},
+                            check=lambda counter, base=base: base + ["/bin/sh", "-c", counter_shell(counter)]))
         return out
 
     def load_targets(self, n, cache):
