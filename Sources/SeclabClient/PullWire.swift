@@ -158,10 +158,15 @@ struct JSONReader {
     }
 
     /// Consume `{` if the next value is an object (false, nothing consumed, otherwise).
-    fileprivate mutating func beginObject() throws(Failure) -> Bool {
+    fileprivate mutating func beginObject() throws(Failure) -> Bool { try begin(UInt8(ascii: "{")) }
+
+    /// Consume `[` if the next value is an array (false, nothing consumed, otherwise).
+    fileprivate mutating func beginArray() throws(Failure) -> Bool { try begin(UInt8(ascii: "[")) }
+
+    private mutating func begin(_ opening: UInt8) throws(Failure) -> Bool {
         skipSpace()
         guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
-        guard bytes[index] == UInt8(ascii: "{") else { return false }
+        guard bytes[index] == opening else { return false }
         try nest()
         index += 1
         return true
@@ -186,16 +191,6 @@ struct JSONReader {
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure("expected ':' at offset \(index)") }
         index += 1
         return key
-    }
-
-    /// Consume `[` if the next value is an array (false, nothing consumed, otherwise).
-    fileprivate mutating func beginArray() throws(Failure) -> Bool {
-        skipSpace()
-        guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
-        guard bytes[index] == UInt8(ascii: "[") else { return false }
-        try nest()
-        index += 1
-        return true
     }
 
     /// Whether another element of the array begun with `beginArray` follows (its `,` consumed).

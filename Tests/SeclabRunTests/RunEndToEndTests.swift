@@ -122,23 +122,7 @@ import Testing
         let credential = try fixture.mintCredential(vault: "tamper", label: "tamper")
         #expect(try fixture.run(["--", "/bin/true"], credential: credential).status == 0)
         // Flip one character inside one item's ciphertext, as a malicious server or DBA could.
-        let python = """
-        import sqlite3, sys
-        db = sqlite3.connect(sys.argv[1], timeout=10)
-        rows = db.execute("SELECT vault_id, key_ref, enc_value FROM items").fetchall()
-        vault_id, key_ref, blob = rows[-1]
-        head, tail = blob.rsplit('.', 1)
-        i = len(tail) // 2
-        tail = tail[:i] + ('A' if tail[i] != 'A' else 'B') + tail[i+1:]
-        db.execute("UPDATE items SET enc_value = ? WHERE vault_id = ? AND key_ref = ?", (head + '.' + tail, vault_id, key_ref))
-        # Bump the revision as the server's own writes do; otherwise the server's pull cache
-        # would keep serving the untampered ciphertext until the vault next changes.
-        db.execute("UPDATE vaults SET revision = revision + 1 WHERE vault_id = ?", (vault_id,))
-        db.commit()
-        """
-        let tampered = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", python, fixture.server.databasePath],
-                                      environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"])
-        #expect(tampered.status == 0, "\(tampered.stderr)")
+        try flipLastValueCharacter(inVaultOf: credential)
         let marker = fixture.server.directory.appendingPathComponent("ran-\(UUID().uuidString)").path
         let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker); env"], credential: credential)
         #expect(result.status == 122, "\(result.stderr)")
@@ -168,10 +152,26 @@ import Testing
         #expect(seen == values)
 
         // The item sorting last by key_ref: the server answers in key_ref order, so it is in the second half.
+        try flipLastValueCharacter(inVaultOf: credential)
+        let marker = fixture.server.directory.appendingPathComponent("ran-\(UUID().uuidString)").path
+        let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker)"], credential: credential)
+        #expect(result.status == 122, "\(result.stderr)")
+        #expect(result.stdout.isEmpty && result.stderr.contains("nothing was run"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    /// Flip one character in the middle of the value ciphertext of the item sorting last by
+    /// key_ref in the vault of `credential` (its slot id is the credential's first 16 bytes),
+    /// straight in the server's database, as a malicious server or DBA could; then bump the
+    /// vault's revision as the server's own writes do (else its pull cache keeps the old answer).
+    /// Found through the credential, not by row order: the suite's tests run in parallel.
+    func flipLastValueCharacter(inVaultOf credential: String) throws {
         let python = """
-        import sqlite3, sys
+        import base64, sqlite3, sys, uuid
+        text = sys.argv[2][len("slmk1_"):]
+        slot = str(uuid.UUID(bytes=base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))[:16]))
         db = sqlite3.connect(sys.argv[1], timeout=10)
-        vault_id = db.execute("SELECT vault_id FROM items GROUP BY vault_id HAVING COUNT(*) = 200").fetchone()[0]
+        (vault_id,) = db.execute("SELECT vault_id FROM slots WHERE slot_id = ?", (slot,)).fetchone()
         key_ref, blob = db.execute("SELECT key_ref, enc_value FROM items WHERE vault_id = ? ORDER BY key_ref DESC LIMIT 1", (vault_id,)).fetchone()
         head, tail = blob.rsplit('.', 1)
         i = len(tail) // 2
@@ -180,14 +180,10 @@ import Testing
         db.execute("UPDATE vaults SET revision = revision + 1 WHERE vault_id = ?", (vault_id,))
         db.commit()
         """
-        let tampered = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", python, fixture.server.databasePath],
+        let tampered = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                      arguments: ["python3", "-c", python, fixture.server.databasePath, credential],
                                       environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"])
         #expect(tampered.status == 0, "\(tampered.stderr)")
-        let marker = fixture.server.directory.appendingPathComponent("ran-\(UUID().uuidString)").path
-        let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker)"], credential: credential)
-        #expect(result.status == 122, "\(result.stderr)")
-        #expect(result.stdout.isEmpty && result.stderr.contains("nothing was run"))
-        #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
     @Test func writesNothingToDisk() throws {
