@@ -109,12 +109,16 @@ public final class HTTPClient {
             }
             // Full jitter: spreads retries of many parallel CI jobs instead of synchronising them.
             let wait = retryAfter ?? Double.random(in: 0...backoff)
-            backoff *= 2
+            backoff = min(backoff * 2, options.maxBackoff)
             let sleepFor = min(wait, max(deadline - Self.now(), 0))
             if sleepFor > 0 { usleep(UInt32(sleepFor * 1_000_000)) }
             if Self.now() >= deadline {
-                if case let .response(response) = outcome { return response }
-                throw .unreachable(url: request.url, reason: "timed out after \(Int(options.totalTimeout)) s")
+                switch outcome {
+                case let .response(response): return response
+                case let .failure(_, message):
+                    // Say why (the last attempt's error), not only that time ran out.
+                    throw .unreachable(url: request.url, reason: "\(message) (after \(attempt) attempts in \(Int(options.totalTimeout)) s)")
+                }
             }
         }
     }

@@ -50,10 +50,12 @@ public struct HTTPClientOptions: Sendable {
     public var caFile: String?
     /// Allow `http://` to hosts other than loopback.
     public var allowInsecureHTTP = false
-    /// Attempts at most (the first included).
+    /// Attempts at most (the first included); `Int.max` retries until `totalTimeout`.
     public var maxAttempts = 4
-    /// First backoff in seconds; doubled each retry, with full jitter.
+    /// First backoff in seconds; doubled each retry up to `maxBackoff`, with full jitter.
     public var initialBackoff = 0.2
+    /// The longest backoff between two attempts, in seconds.
+    public var maxBackoff = 2.0
     /// The largest response body accepted.
     public var maxResponseBytes = 512 << 20
     /// Sent as `User-Agent`.

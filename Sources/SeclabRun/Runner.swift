@@ -62,6 +62,11 @@ public enum SeclabRunMain {
         http.totalTimeout = options.timeout
         http.connectTimeout = options.connectTimeout
         http.userAgent = "seclab-run/\(version)"
+        // Why no attempt limit: as an ENTRYPOINT or a compose service, seclab-run often starts
+        // beside a server that is not listening yet; it keeps retrying (backoff up to 2 s,
+        // jittered) until --timeout, as the issue asks. The owner CLI, used by a person, gives
+        // up after a few attempts.
+        http.maxAttempts = .max
 
         let vault: PulledVault
         do {

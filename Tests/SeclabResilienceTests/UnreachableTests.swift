@@ -67,6 +67,33 @@ extension Resilience {
             #expect(Self.pulls(throttled) == 1)
         }
 
+        /// A server that starts listening only after seclab-run started (a compose service, an
+        /// ENTRYPOINT beside its server): refused connections are retried until --timeout.
+        @Test func waitsForAServerThatIsStillStarting() throws {
+            let fixture = try Fixture()
+            let port = freeLoopbackPort()
+            let late = LateProxy()
+            let upstream = fixture.server.port
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { late.start(upstreamPort: upstream, listenPort: port) }
+            let run = try Self.seclabRun("http://127.0.0.1:\(port)", ["--timeout", "20"], credential: fixture.credential)
+            print("faults, server up after 2 s: seclab-run exit \(run.status) after \(String(format: "%.2f", run.seconds)) s")
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("len=23"))
+            #expect(run.seconds >= 1.9 && run.seconds < 20)
+            #expect(late.started)
+        }
+
+        /// Holds the proxy started late (kept alive until the test ends).
+        final class LateProxy: @unchecked Sendable {
+            private let lock = NSLock()
+            private var proxy: FaultProxy?
+            var started: Bool { lock.withLock { proxy != nil } }
+            func start(upstreamPort: Int, listenPort: Int) {
+                let made = try? FaultProxy(upstreamPort: upstreamPort, listenPort: listenPort)
+                lock.withLock { proxy = made }
+            }
+        }
+
         @Test(arguments: [503, 429])
         func honoursRetryAfterThenSucceeds(status: Int) throws {
             let fixture = try Fixture()

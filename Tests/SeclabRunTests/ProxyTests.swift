@@ -46,7 +46,7 @@ struct ProxyTests {
 
         // A proxy that is down: the documented "unreachable" code, nothing run, no direct fallback.
         proxy.stop()
-        let down = try fixture.run(command, environment: base.merging(["HTTPS_PROXY": proxy.url]) { $1 })
+        let down = try fixture.run(["--timeout", "2"] + command, environment: base.merging(["HTTPS_PROXY": proxy.url]) { $1 })
         #expect(down.status == 124, "\(down.stderr)")
         #expect(down.stdout.isEmpty)
         #expect(down.stderr.contains("seclab-run: error:"))

@@ -39,13 +39,14 @@ final class FaultProxy: @unchecked Sendable {
     private var policy: @Sendable (_ method: String, _ path: String, _ index: Int) -> Action
     private var log: [Exchange] = []
 
-    init(upstreamPort: Int, policy: @escaping @Sendable (String, String, Int) -> Action = { _, _, _ in .forward() }) throws {
+    init(upstreamPort: Int, listenPort: Int = 0,
+         policy: @escaping @Sendable (String, String, Int) -> Action = { _, _, _ in .forward() }) throws {
         self.upstreamPort = upstreamPort
         self.policy = policy
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = Self.loopback(port: 0)
+        var address = Self.loopback(port: listenPort)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
         guard bound == 0, listen(listener, 128) == 0 else { throw POSIXError(.EADDRINUSE) }
