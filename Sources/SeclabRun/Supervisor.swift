@@ -190,7 +190,7 @@ func withCStrings<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutableP
     defer {
         // Environment strings hold secret values: wipe before freeing (reached only when
         // exec failed or in a supervising parent).
-        for index in block.indices { block[index] = 0 }
+        explicit_bzero(block.baseAddress!, block.count)  // not elided as a dead store before the free
         block.deallocate()
     }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
