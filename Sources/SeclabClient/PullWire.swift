@@ -238,45 +238,23 @@ struct JSONReader {
     }
 
     private mutating func object() throws(Failure) -> JSONValue {
-        try nest()
-        index += 1
+        _ = try beginObject()
         var fields: [String: JSONValue] = [:]
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; depth -= 1; return .object(fields) }
-        while true {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure("expected a key at offset \(index)") }
-            let key = try string()
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure("expected ':' at offset \(index)") }
-            index += 1
+        var first = true
+        while let key = try nextKey(&first) {
             guard fields.updateValue(try value(), forKey: key) == nil else { throw Failure("duplicate key \(key)") }
-            skipSpace()
-            guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            guard bytes[index] == UInt8(ascii: "}") else { throw Failure("expected ',' or '}' at offset \(index)") }
-            index += 1
-            depth -= 1
-            return .object(fields)
         }
+        return .object(fields)
     }
 
     private mutating func array() throws(Failure) -> JSONValue {
-        try nest()
-        index += 1
+        _ = try beginArray()
         var elements: [JSONValue] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; depth -= 1; return .array(elements) }
-        while true {
+        var first = true
+        while try nextElement(&first) {
             elements.append(try value())
-            skipSpace()
-            guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            guard bytes[index] == UInt8(ascii: "]") else { throw Failure("expected ',' or ']' at offset \(index)") }
-            index += 1
-            depth -= 1
-            return .array(elements)
         }
+        return .array(elements)
     }
 
     private mutating func number() throws(Failure) -> String {

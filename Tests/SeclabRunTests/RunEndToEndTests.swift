@@ -123,11 +123,7 @@ import Testing
         #expect(try fixture.run(["--", "/bin/true"], credential: credential).status == 0)
         // Flip one character inside one item's ciphertext, as a malicious server or DBA could.
         try flipLastValueCharacter(inVaultOf: credential)
-        let marker = fixture.server.directory.appendingPathComponent("ran-\(UUID().uuidString)").path
-        let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker); env"], credential: credential)
-        #expect(result.status == 122, "\(result.stderr)")
-        #expect(result.stdout.isEmpty && result.stderr.contains("nothing was run"))
-        #expect(!FileManager.default.fileExists(atPath: marker))
+        try expectIntegrityFailureRunsNothing(credential: credential)
     }
 
     /// From 128 items on, items are opened on two threads (SeclabClient.Parallel): every value
@@ -153,8 +149,14 @@ import Testing
 
         // The item sorting last by key_ref: the server answers in key_ref order, so it is in the second half.
         try flipLastValueCharacter(inVaultOf: credential)
+        try expectIntegrityFailureRunsNothing(credential: credential)
+    }
+
+    /// seclab-run with `credential` exits 122 with its one-line message, prints nothing and runs
+    /// nothing (the command would leave a marker file and print the environment).
+    func expectIntegrityFailureRunsNothing(credential: String) throws {
         let marker = fixture.server.directory.appendingPathComponent("ran-\(UUID().uuidString)").path
-        let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker)"], credential: credential)
+        let result = try fixture.run(["--", "/bin/sh", "-c", "touch \(marker); env"], credential: credential)
         #expect(result.status == 122, "\(result.stderr)")
         #expect(result.stdout.isEmpty && result.stderr.contains("nothing was run"))
         #expect(!FileManager.default.fileExists(atPath: marker))
