@@ -95,8 +95,7 @@ extension JSONReader {
                 fields[known] = try stringValue(key)
             } else if key == "deleted" {
                 guard deleted == nil else { throw Failure("duplicate key deleted") }
-                guard case let .bool(flag) = try value() else { throw Failure("field deleted is missing or not a boolean") }
-                deleted = flag
+                deleted = try boolValue("deleted")
             } else {
                 try skipUnknown(key, seen: &unknown)
             }
@@ -115,17 +114,23 @@ extension JSONReader {
         return try string()
     }
 
+    /// A known field's value, which must be `true` or `false`.
+    private mutating func boolValue(_ key: String) throws(Failure) -> Bool {
+        skipSpace()
+        guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
+        switch bytes[index] {
+        case UInt8(ascii: "t"): try expect("true"); return true
+        case UInt8(ascii: "f"): try expect("false"); return false
+        default: throw Failure("field \(key) is missing or not a boolean")
+        }
+    }
+
     /// An unknown field: read strictly, kept only to refuse a second one of the same name.
     private mutating func skipUnknown(_ key: String, seen: inout [String]) throws(Failure) {
         guard !seen.contains(key) else { throw Failure("duplicate key \(key)") }
         seen.append(key)
-        _ = try value()
+        try skipValue()
     }
-}
-
-/// A JSON value (numbers are kept as their text: a pull has none).
-indirect enum JSONValue {
-    case object([String: JSONValue]), array([JSONValue]), string(String), bool(Bool), null, number(String)
 }
 
 /// A strict RFC 8259 reader: one value, whitespace around it, nothing after it; a duplicate
@@ -142,14 +147,6 @@ struct JSONReader {
     private var depth = 0
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    /// The one value of the document.
-    mutating func document() throws(Failure) -> JSONValue {
-        let value = try self.value()
-        skipSpace()
-        guard index == bytes.count else { throw Failure("trailing bytes after the JSON value at offset \(index)") }
-        return value
-    }
 
     /// Nothing but whitespace may follow the value just read.
     mutating func end() throws(Failure) {
@@ -208,7 +205,7 @@ struct JSONReader {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
     }
 
-    private mutating func expect(_ literal: StaticString) throws(Failure) {
+    fileprivate mutating func expect(_ literal: StaticString) throws(Failure) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
@@ -217,17 +214,29 @@ struct JSONReader {
         index += count
     }
 
-    fileprivate mutating func value() throws(Failure) -> JSONValue {
+    /// Read one value of any kind strictly and drop it (fields the pull does not know); a
+    /// duplicate key inside it is still an error.
+    fileprivate mutating func skipValue() throws(Failure) {
         skipSpace()
         guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expect("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "{"):
+            _ = try beginObject()
+            var keys = Set<String>()
+            var first = true
+            while let key = try nextKey(&first) {
+                guard keys.insert(key).inserted else { throw Failure("duplicate key \(key)") }
+                try skipValue()
+            }
+        case UInt8(ascii: "["):
+            _ = try beginArray()
+            var first = true
+            while try nextElement(&first) { try skipValue() }
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "t"): try expect("true")
+        case UInt8(ascii: "f"): try expect("false")
+        case UInt8(ascii: "n"): try expect("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         default: throw Failure("unexpected byte at offset \(index)")
         }
     }
@@ -237,27 +246,7 @@ struct JSONReader {
         guard depth <= 64 else { throw Failure("JSON nested too deeply") }
     }
 
-    private mutating func object() throws(Failure) -> JSONValue {
-        _ = try beginObject()
-        var fields: [String: JSONValue] = [:]
-        var first = true
-        while let key = try nextKey(&first) {
-            guard fields.updateValue(try value(), forKey: key) == nil else { throw Failure("duplicate key \(key)") }
-        }
-        return .object(fields)
-    }
-
-    private mutating func array() throws(Failure) -> JSONValue {
-        _ = try beginArray()
-        var elements: [JSONValue] = []
-        var first = true
-        while try nextElement(&first) {
-            elements.append(try value())
-        }
-        return .array(elements)
-    }
-
-    private mutating func number() throws(Failure) -> String {
+    private mutating func number() throws(Failure) {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         let digits = { (reader: inout JSONReader) -> Int in
@@ -276,7 +265,6 @@ struct JSONReader {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits(&self) > 0 else { throw Failure("invalid number at offset \(start)") }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
     fileprivate mutating func string() throws(Failure) -> String {

@@ -15,10 +15,9 @@ public enum BlobPrefix {
 /// caller then re-parses the text the slow way to name the defect). Why a byte-level twin of
 /// `splitBlob`: it runs twice per item of a pull, and generic `StringProtocol` code called
 /// across modules is not specialized (issue 5 performance).
-private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: StaticString) -> (first: [UInt8], second: [UInt8])? {
-    let prefixCount = prefix.utf8CodeUnitCount
-    guard chars.count > prefixCount else { return nil }
-    for offset in 0..<prefixCount where chars[offset] != prefix.utf8Start[offset] { return nil }
+private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: String) -> (first: [UInt8], second: [UInt8])? {
+    let prefixCount = prefix.utf8.count
+    guard chars.count > prefixCount, prefix.utf8.elementsEqual(UnsafeBufferPointer(rebasing: chars[..<prefixCount])) else { return nil }
     // Exactly one '.' after the prefix.
     guard let base = chars.baseAddress,
           let found = memchr(base + prefixCount, Int32(UInt8(ascii: ".")), chars.count - prefixCount) else { return nil }
@@ -30,7 +29,18 @@ private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: Stat
     return (first, second)
 }
 
-/// Split `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)` strictly; shared by both blob kinds.
+/// `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)` decoded strictly, or the defect named; shared by both
+/// blob kinds (spec §2: parsed before any decryption).
+private func decodeBlob(_ text: some StringProtocol, prefix: String, what: String, firstPart: String) throws(FormatError) -> (first: [UInt8], second: [UInt8]) {
+    if let parts = text.utf8.withContiguousStorageIfAvailable({ decodeBlobIfValid($0, prefix: prefix) }), let parts { return parts }
+    // Not valid (or not contiguous): split and decode again, slowly, to say what is wrong.
+    let (firstText, secondText) = try splitBlob(text, prefix: prefix, what: what)
+    do {
+        return (try Base64URL.decode(firstText, what: "\(what) \(firstPart)"), try Base64URL.decode(secondText, what: "\(what) ciphertext"))
+    } catch { throw FormatError(error) }
+}
+
+/// Split `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)` strictly, naming the defect.
 private func splitBlob(_ text: some StringProtocol, prefix: String, what: String) throws(FormatError) -> (Substring, Substring) {
     // Byte-wise on the UTF-8 view: the prefix and '.' are ASCII, so these indices are valid
     // String indices too (and this runs twice per item of a pull).
@@ -68,28 +78,16 @@ public struct AEADBlob: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parse the text form strictly, before any decryption (spec §2 MUST).
-    public init(text: String, what: String = "encrypted blob") throws(FormatError) {
-        var utf8 = text
-        if let parts = utf8.withUTF8({ decodeBlobIfValid($0, prefix: "xc1.") }) {
-            try self.init(nonce: parts.first, ciphertext: parts.second, what: what)
-            return
-        }
-        try self.init(text: Substring(text), what: what)
+    public init(text: some StringProtocol, what: String = "encrypted blob") throws(FormatError) {
+        let parts = try decodeBlob(text, prefix: BlobPrefix.aead, what: what, firstPart: "nonce")
+        try self.init(nonce: parts.first, ciphertext: parts.second, what: what)
     }
 
-    /// Parse the text form strictly, before any decryption (spec §2 MUST).
-    public init(text: some StringProtocol, what: String = "encrypted blob") throws(FormatError) {
-        let (nonceText, ciphertextText) = try splitBlob(text, prefix: BlobPrefix.aead, what: what)
-        if let nonce = Base64URL.decodeIfValid(nonceText), let ciphertext = Base64URL.decodeIfValid(ciphertextText) {
-            try self.init(nonce: nonce, ciphertext: ciphertext, what: what)
-            return
-        }
-        let nonce: [UInt8], ciphertext: [UInt8]
-        do {
-            nonce = try Base64URL.decode(nonceText, what: "\(what) nonce")
-            ciphertext = try Base64URL.decode(ciphertextText, what: "\(what) ciphertext")
-        } catch { throw FormatError(error) }
-        try self.init(nonce: nonce, ciphertext: ciphertext, what: what)
+    /// The same for `String`, specialized here: a generic call from another module is not, and
+    /// a pull parses two blobs per item (issue 5 performance).
+    public init(text: String, what: String = "encrypted blob") throws(FormatError) {
+        let parts = try decodeBlob(text, prefix: BlobPrefix.aead, what: what, firstPart: "nonce")
+        try self.init(nonce: parts.first, ciphertext: parts.second, what: what)
     }
 
     /// The text form.
@@ -121,17 +119,8 @@ public struct HPKEWrap: Sendable, Hashable, CustomStringConvertible {
 
     /// Parse the text form strictly, before any decryption (spec §2 MUST).
     public init(text: some StringProtocol, what: String = "key wrap") throws(FormatError) {
-        let (encText, ciphertextText) = try splitBlob(text, prefix: BlobPrefix.hpke, what: what)
-        if let enc = Base64URL.decodeIfValid(encText), let ciphertext = Base64URL.decodeIfValid(ciphertextText) {
-            try self.init(enc: enc, ciphertext: ciphertext, what: what)
-            return
-        }
-        let enc: [UInt8], ciphertext: [UInt8]
-        do {
-            enc = try Base64URL.decode(encText, what: "\(what) enc")
-            ciphertext = try Base64URL.decode(ciphertextText, what: "\(what) ciphertext")
-        } catch { throw FormatError(error) }
-        try self.init(enc: enc, ciphertext: ciphertext, what: what)
+        let parts = try decodeBlob(text, prefix: BlobPrefix.hpke, what: what, firstPart: "enc")
+        try self.init(enc: parts.first, ciphertext: parts.second, what: what)
     }
 
     /// The text form.
@@ -152,7 +141,7 @@ public struct KeyRef: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    /// Parse the b64u text form strictly (the non-generic hot path of a pull).
+    /// Parse the b64u text form strictly; for `String`, specialized here (one per item of a pull).
     public init(text: String) throws(FormatError) {
         var utf8 = text
         if let bytes = utf8.withUTF8({ Base64URL.decodeIfValid(utf8: $0) }), bytes.count == 32 {

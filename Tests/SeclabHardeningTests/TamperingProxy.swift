@@ -1,4 +1,5 @@
 import Foundation
+import SeclabTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,19 +69,9 @@ final class TamperingProxy: @unchecked Sendable {
         guard let port = UInt16(upstream.split(separator: ":").last ?? "") else { throw ProxyError("bad upstream \(upstream)") }
         upstreamPort = port
         self.rewrite = rewrite
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProxyError("socket: \(errno)") }
-        var address = Self.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else { Glibc.close(fd); throw ProxyError("bind/listen: \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        guard let (fd, port) = LoopbackSocket.listen(backlog: 64) else { throw ProxyError("bind/listen: \(errno)") }
         listener = fd
-        baseURL = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        baseURL = "http://127.0.0.1:\(port)"
         Thread.detachNewThread { [self] in acceptLoop(fd) }
     }
 
@@ -112,7 +103,7 @@ final class TamperingProxy: @unchecked Sendable {
 
     private func handle(_ client: Int32) {
         defer { Glibc.close(client) }
-        Self.setTimeout(client, seconds: 30)
+        LoopbackSocket.setTimeout(client, seconds: 30)
         guard let request = Self.readRequest(client) else { return }
         var response: ProxiedResponse
         do {
@@ -132,20 +123,13 @@ final class TamperingProxy: @unchecked Sendable {
 
     /// Send one request to `127.0.0.1:port` and read the whole answer (`Connection: close`).
     static func send(_ request: ProxiedRequest, toPort port: UInt16) throws -> ProxiedResponse {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProxyError("socket: \(errno)") }
+        guard let fd = LoopbackSocket.connect(port: Int(port), timeout: 30) else { throw ProxyError("connect to upstream: \(errno)") }
         defer { Glibc.close(fd) }
-        setTimeout(fd, seconds: 30)
-        var address = loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ProxyError("connect to upstream: \(errno)") }
         let skipped: Set<String> = ["host", "connection", "keep-alive", "content-length", "transfer-encoding", "expect"]
         var head = "\(request.method) \(request.target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for (name, value) in request.headers where !skipped.contains(name.lowercased()) { head += "\(name): \(value)\r\n" }
         head += "Content-Length: \(request.body.count)\r\nConnection: close\r\n\r\n"
-        guard writeAll(fd, Array(head.utf8) + request.body) else { throw ProxyError("write to upstream failed") }
+        guard LoopbackSocket.writeAll(fd, Array(head.utf8) + request.body) else { throw ProxyError("write to upstream failed") }
         var raw = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -185,7 +169,7 @@ final class TamperingProxy: @unchecked Sendable {
         let headers = parseHeaders(lines.dropFirst())
         let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
         if headers.contains(where: { $0.name.lowercased() == "expect" }) {
-            _ = writeAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            LoopbackSocket.writeAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         var body = Array(raw[(split! + 4)...])
         while body.count < length {
@@ -203,7 +187,7 @@ final class TamperingProxy: @unchecked Sendable {
         for (name, value) in response.headers where !skipped.contains(name.lowercased()) { head += "\(name): \(value)\r\n" }
         head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
         let body = response.cutAfter.map { Array(response.body.prefix($0)) } ?? response.body
-        _ = writeAll(fd, Array(head.utf8) + body)
+        LoopbackSocket.writeAll(fd, Array(head.utf8) + body)
     }
 
     private static func headerEnd(_ raw: [UInt8]) -> Int? {
@@ -232,32 +216,6 @@ final class TamperingProxy: @unchecked Sendable {
             index = start + size + 2
         }
         return out
-    }
-
-    private static func loopback(port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
-
-    private static func setTimeout(_ fd: Int32, seconds: Int) {
-        var time = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    @discardableResult
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return false }
-            offset += count
-        }
-        return true
     }
 }
 

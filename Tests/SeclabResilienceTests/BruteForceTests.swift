@@ -68,11 +68,8 @@ extension Resilience {
         }
 
         @Test func guessesAreThrottledBeforeArgon2idAndModexpAuditedBoundedAndTheOwnerGetsBackIn() throws {
-            let server = try Daemon()
-            let owner = try Owner(server: server.baseURL)
-            try owner.ok(["vault", "create", "prod"])
-            try owner.ok(["secret", "set", "prod", "API_TOKEN"], stdin: Array("tok_live_bruteforce_4c1e".utf8))
-            let credential = try owner.mintCredential("prod", name: "ci-deploy")
+            let vault = try TokenVault(vault: "prod", token: "tok_live_bruteforce_4c1e")
+            let (server, owner, credential) = (vault.server, vault.owner, vault.credential)
             let slotID = try MachineCredential(text: credential).slotID.text
             let pull = server.baseURL + "/v1/machine/pull"
             let startMemory = server.memory()

@@ -9,23 +9,8 @@ import Glibc
 /// `--mask` mode, i.e. while it holds decrypted values for the whole life of the command.
 extension Resilience {
     @Suite struct ProcessHygiene {
-        /// One real server with a vault holding `API_TOKEN` (one per test: a static one would outlive the run).
-        final class Fixture: @unchecked Sendable {
-            let server: Daemon
-            let owner: Owner
-            let credential: String
-            static let token = "tok_live_hygiene_5b8e0c2d7a914f36"
-            init() throws {
-                server = try Daemon()
-                owner = try Owner(server: server.baseURL)
-                try owner.ok(["vault", "create", "pid1"])
-                try owner.ok(["secret", "set", "pid1", "API_TOKEN"], stdin: Array(Self.token.utf8))
-                credential = try owner.mintCredential("pid1")
-            }
-            var environment: [String: String] {
-                ["SECLAB_MACHINE_KEY": credential, "SECLAB_SERVER": server.baseURL, "PATH": "/usr/bin:/bin"]
-            }
-        }
+        static let token = "tok_live_hygiene_5b8e0c2d7a914f36"
+        static func fixture() throws -> TokenVault { try TokenVault(vault: "pid1", token: token) }
 
         /// A started process tree whose stdout goes to a file the test polls.
         struct Started {
@@ -49,6 +34,22 @@ extension Resilience {
             return Started(pid: pid, output: output)
         }
 
+        /// `seclab-run --mask` supervising a command (started through `wrapper`), killed with
+        /// `signal` once the command is ready, then its orphans: the wait status (negative if it
+        /// was still running after `timeout`) and everything it printed.
+        static func killSupervisor(with signal: Int32, wrapper: String, seclabRun: String, environment: [String: String],
+                                   timeout: TimeInterval) throws -> (raw: Int32, output: String) {
+            let started = try start(["/bin/sh", "-c", wrapper, "sh", seclabRun, "--mask", "--", "/bin/sh", "-c", "echo ready; exec sleep 30"],
+                                    environment: environment)
+            defer { try? FileManager.default.removeItem(atPath: started.output) }
+            #expect(started.wait(for: "ready"))
+            let orphans = childPIDs(of: started.pid)
+            kill(started.pid, signal)
+            let raw = Spawn.waitRaw(started.pid, timeout: timeout)
+            for orphan in orphans { kill(orphan, SIGKILL) }
+            return (raw, started.text())
+        }
+
         /// seclab-run's host PID: the child of `unshare --fork`.
         static func pidOne(under unshare: pid_t) -> pid_t? {
             for _ in 0..<500 {
@@ -59,7 +60,7 @@ extension Resilience {
         }
 
         @Test func pidOneForwardsSIGTERMReapsAndReturns128PlusN() throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             let script = """
                 echo "pid=$$ ppid=$PPID comm1=$(cat /proc/1/comm)"
                 ( sleep 0.2 & )
@@ -89,7 +90,7 @@ extension Resilience {
         }
 
         @Test func notDumpableWhileItHoldsValues() throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             // The command runs as the same unprivileged user as seclab-run and looks at both:
             // itself (dumpable after execve) is the control.
             let script = """
@@ -123,7 +124,7 @@ extension Resilience {
         }
 
         @Test func crashesLeaveNoCoreWithASecret() throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             let pattern = (try? String(contentsOfFile: "/proc/sys/kernel/core_pattern", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-res-core-\(UUID().uuidString)")
@@ -146,7 +147,7 @@ extension Resilience {
             let controlStatus = Spawn.wait(control.pid, timeout: 20)
             #expect(controlStatus == 128 + SIGSEGV, "seclab-run returns 128+N for the command's signal")
             let controlCores = cores()
-            let tokenBytes = Array(Fixture.token.utf8)
+            let tokenBytes = Array(Self.token.utf8)
             let controlHasToken = controlCores.contains { name in
                 FileManager.default.contents(atPath: directory.appendingPathComponent(name).path).map { Array($0).contains(tokenBytes) } ?? false
             }
@@ -165,14 +166,7 @@ extension Resilience {
             var quiet = fixture.environment
             quiet["SWIFT_BACKTRACE"] = "enable=no"
             for signal in [SIGSEGV, SIGABRT] {
-                let started = try Self.start(["/bin/sh", "-c", wrapper, "sh", seclabRun, "--mask", "--", "/bin/sh", "-c", "echo ready; exec sleep 30"],
-                                             environment: quiet)
-                defer { try? FileManager.default.removeItem(atPath: started.output) }
-                #expect(started.wait(for: "ready"))
-                let orphans = childPIDs(of: started.pid)
-                kill(started.pid, signal)
-                let raw = Spawn.waitRaw(started.pid, timeout: 20)
-                for orphan in orphans { kill(orphan, SIGKILL) }
+                let raw = try Self.killSupervisor(with: signal, wrapper: wrapper, seclabRun: seclabRun, environment: quiet, timeout: 20).raw
                 let dumped = raw & 0x80 != 0
                 print("hygiene, cores: seclab-run killed by signal \(signal): wait status 0x\(String(raw, radix: 16)), core dumped: \(dumped), files: \(cores())")
                 #expect(raw >= 0 && raw & 0x7F == signal)
@@ -187,17 +181,10 @@ extension Resilience {
             // With the runtime's default settings, Swift's backtracer catches SIGSEGV before
             // the kernel: it prints a crash report to seclab-run's stderr (unmasked, i.e. the CI
             // log), with 16 bytes of memory at each register, whatever PR_SET_DUMPABLE says.
-            let started = try Self.start(["/bin/sh", "-c", wrapper, "sh", seclabRun, "--mask", "--", "/bin/sh", "-c", "echo ready; exec sleep 30"],
-                                         environment: fixture.environment)
-            defer { try? FileManager.default.removeItem(atPath: started.output) }
-            #expect(started.wait(for: "ready"))
-            let orphans = childPIDs(of: started.pid)
-            kill(started.pid, SIGSEGV)
-            let raw = Spawn.waitRaw(started.pid, timeout: 3)
-            for orphan in orphans { kill(orphan, SIGKILL) }
-            let report = started.text()
+            let (raw, report) = try Self.killSupervisor(with: SIGSEGV, wrapper: wrapper, seclabRun: seclabRun,
+                                                        environment: fixture.environment, timeout: 3)
             print("hygiene, backtracer: seclab-run after SIGSEGV: \(raw < 0 ? "still running after 3 s (killed)" : "wait status 0x\(String(raw, radix: 16))"), crash report with register memory: \(report.contains("Registers:"))")
-            #expect(!report.contains(Fixture.token), "the crash report holds the value")
+            #expect(!report.contains(Self.token), "the crash report holds the value")
             #expect(cores().isEmpty)
             #expect(!report.contains("Registers:"), "the Swift backtracer printed a crash report")
         }

@@ -8,19 +8,7 @@ import Testing
 /// time; `seclab` exits 5 when it cannot reach the server (docs/cli.md).
 extension Resilience {
     @Suite struct Unreachable {
-        /// One real server with a vault and a credential (one per test: a static one would outlive the run).
-        final class Fixture: @unchecked Sendable {
-            let server: Daemon
-            let owner: Owner
-            let credential: String
-            init() throws {
-                server = try Daemon()
-                owner = try Owner(server: server.baseURL)
-                try owner.ok(["vault", "create", "net"])
-                try owner.ok(["secret", "set", "net", "API_TOKEN"], stdin: Array("tok_live_unreachable_77".utf8))
-                credential = try owner.mintCredential("net")
-            }
-        }
+        static func fixture() throws -> TokenVault { try TokenVault(vault: "net", token: "tok_live_unreachable_77") }
 
         /// `seclab-run ARGS -- /bin/sh -c 'printf %s "$API_TOKEN" | wc -c'` against `server`: status, stderr, seconds.
         static func seclabRun(_ server: String, _ arguments: [String], credential: String) throws -> (status: Int32, stdout: String, stderr: String, seconds: Double) {
@@ -38,7 +26,7 @@ extension Resilience {
         static func pulls(_ proxy: FaultProxy) -> Int { proxy.exchanges.filter { $0.path == "/v1/machine/pull" }.count }
 
         @Test func unreachableOrFailingServerEndsWith124WithinTheTimeout() throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             // Nothing listens: connection refused, retried with backoff, then 124.
             let refused = try Self.seclabRun("http://127.0.0.1:\(freeLoopbackPort())", ["--timeout", "3"], credential: fixture.credential)
             print("faults, unreachable: seclab-run exit \(refused.status) after \(String(format: "%.2f", refused.seconds)) s: \(refused.stderr.split(separator: "\n").first ?? "")")
@@ -70,7 +58,7 @@ extension Resilience {
         /// A server that starts listening only after seclab-run started (a compose service, an
         /// ENTRYPOINT beside its server): refused connections are retried until --timeout.
         @Test func waitsForAServerThatIsStillStarting() throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             let port = freeLoopbackPort()
             let late = LateProxy()
             let upstream = fixture.server.port
@@ -96,7 +84,7 @@ extension Resilience {
 
         @Test(arguments: [503, 429])
         func honoursRetryAfterThenSucceeds(status: Int) throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             // The first two pulls get `status` with Retry-After: 1, then the real server answers.
             let proxy = try FaultProxy(upstreamPort: fixture.server.port) { method, path, index in
                 guard path == "/v1/machine/pull", index < 2 else { return .forward() }
@@ -113,7 +101,7 @@ extension Resilience {
         }
 
         @Test func ownerCLIExits5WhenTheServerCannotBeReached() throws {
-            let fixture = try Fixture()
+            let fixture = try Self.fixture()
             let dead = "http://127.0.0.1:\(freeLoopbackPort())"
             let started = Date()
             let result = try fixture.owner.run(["vault", "list"], extra: ["SECLAB_SERVER": dead])

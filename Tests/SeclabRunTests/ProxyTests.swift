@@ -65,19 +65,9 @@ final class ConnectProxy: @unchecked Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket: \(errno)") }
-        var address = Self.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw TestSupportError("bind/listen: \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        guard let (fd, port) = LoopbackSocket.listen(backlog: 16) else { throw TestSupportError("bind/listen: \(errno)") }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
@@ -88,14 +78,6 @@ final class ConnectProxy: @unchecked Sendable {
     func stop() {
         let first = lock.withLock { () -> Bool in defer { stopped = true }; return !stopped }
         if first { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
-    }
-
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return address
     }
 
     private func acceptLoop() {
@@ -119,35 +101,20 @@ final class ConnectProxy: @unchecked Sendable {
         }
         let line = String(decoding: head.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self).split(separator: " ")
         guard line.count == 3, line[0] == "CONNECT", let portText = line[1].split(separator: ":").last, let target = Int(portText) else {
-            _ = Self.send(client, Array("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n".utf8))
+            LoopbackSocket.writeAll(client, Array("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n".utf8))
             return
         }
         lock.withLock { targets.append(String(line[1])) }
-        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let upstream = LoopbackSocket.connect(port: target, timeout: 60) else { return }
         defer { close(upstream) }
-        var address = Self.loopback(port: target)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0, Self.send(client, Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8)) else { return }
+        guard LoopbackSocket.writeAll(client, Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8)) else { return }
         var fds = [pollfd(fd: client, events: Int16(POLLIN), revents: 0), pollfd(fd: upstream, events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 65536)
         while poll(&fds, 2, 30_000) > 0 {
             for (index, entry) in fds.enumerated() where entry.revents != 0 {
                 let count = read(entry.fd, &buffer, buffer.count)
-                guard count > 0, Self.send(fds[1 - index].fd, Array(buffer[0..<count])) else { return }
+                guard count > 0, LoopbackSocket.writeAll(fds[1 - index].fd, Array(buffer[0..<count])) else { return }
             }
         }
-    }
-
-    private static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return false }
-            offset += written
-        }
-        return true
     }
 }

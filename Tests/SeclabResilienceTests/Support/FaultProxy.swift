@@ -1,4 +1,5 @@
 import Foundation
+import SeclabTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,15 +44,9 @@ final class FaultProxy: @unchecked Sendable {
          policy: @escaping @Sendable (String, String, Int) -> Action = { _, _, _ in .forward() }) throws {
         self.upstreamPort = upstreamPort
         self.policy = policy
-        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = Self.loopback(port: listenPort)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        guard bound == 0, listen(listener, 128) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        guard let (fd, port) = LoopbackSocket.listen(port: listenPort, reuseAddress: true) else { throw POSIXError(.EADDRINUSE) }
+        listener = fd
+        self.port = port
         let socketFD = listener
         Thread.detachNewThread { [self] in
             while true {
@@ -80,14 +75,6 @@ final class FaultProxy: @unchecked Sendable {
 
     deinit { stop() }
 
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
-
     // MARK: one client connection
 
     private func serve(_ client: Int32) {
@@ -108,14 +95,14 @@ final class FaultProxy: @unchecked Sendable {
             case let .respond(status, headers, text):
                 var response = "HTTP/1.1 \(status) Fault\r\nContent-Type: application/json\r\nContent-Length: \(text.utf8.count)\r\n"
                 for (name, value) in headers { response += "\(name): \(value)\r\n" }
-                guard Self.writeAll(client, Array((response + "\r\n" + text).utf8)) else { return }
+                guard LoopbackSocket.writeAll(client, Array((response + "\r\n" + text).utf8)) else { return }
                 record(index) { $0.answered = Date(); $0.status = status }
             case let .forward(afterSend):
                 guard let answer = forward(head: head, body: body, afterSend: afterSend, index: index), !answer.isEmpty else { return }
                 let status = Int(String(decoding: answer.dropFirst(9).prefix(3), as: UTF8.self))
                 record(index) { $0.answered = Date(); $0.status = status }
                 // One request per upstream connection: tell the client this one ends here too.
-                _ = Self.writeAll(client, Self.closing(answer))
+                _ = LoopbackSocket.writeAll(client, Self.closing(answer))
                 return
             }
         }
@@ -131,20 +118,13 @@ final class FaultProxy: @unchecked Sendable {
 
     /// Relay one request on a new upstream connection and read its answer to EOF.
     private func forward(head: [UInt8], body: [UInt8], afterSend: (@Sendable () -> Void)?, index: Int) -> [UInt8]? {
-        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let upstream = LoopbackSocket.connect(port: upstreamPort, timeout: 60) else { return nil }
         defer { close(upstream) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(upstream, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = Self.loopback(port: upstreamPort)
-        let connected = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
         // Force one request per upstream connection, so the answer ends at EOF.
         let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
             .filter { !$0.isEmpty && !$0.lowercased().hasPrefix("connection:") }
         let rewritten = Array((lines.joined(separator: "\r\n") + "\r\nConnection: close\r\n\r\n").utf8)
-        guard Self.writeAll(upstream, rewritten + body) else { return nil }
+        guard LoopbackSocket.writeAll(upstream, rewritten + body) else { return nil }
         record(index) { $0.forwarded = Date() }
         afterSend?()
         var answer = [UInt8]()
@@ -208,16 +188,5 @@ final class FaultProxy: @unchecked Sendable {
         let body = Array(pending.prefix(length))
         pending.removeFirst(length)
         return (head, body + [])
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
-            offset += count
-        }
-        return true
     }
 }

@@ -99,6 +99,29 @@ final class Owner: @unchecked Sendable {
     }
 }
 
+/// One real server with a vault holding one `API_TOKEN` and a machine credential for it, made
+/// through the real CLI (one per test: a static one would outlive the run).
+final class TokenVault: @unchecked Sendable {
+    let server: Daemon
+    let owner: Owner
+    let credential: String
+    let token: String
+
+    init(vault: String, token: String) throws {
+        self.token = token
+        server = try Daemon()
+        owner = try Owner(server: server.baseURL)
+        try owner.ok(["vault", "create", vault])
+        try owner.ok(["secret", "set", vault, "API_TOKEN"], stdin: Array(token.utf8))
+        credential = try owner.mintCredential(vault)
+    }
+
+    /// The environment seclab-run needs to pull this vault from this server.
+    var environment: [String: String] {
+        ["SECLAB_MACHINE_KEY": credential, "SECLAB_SERVER": server.baseURL, "PATH": "/usr/bin:/bin"]
+    }
+}
+
 /// `count` distinct, recognisable values: `K0001` → `value-0001-<tag>`.
 func sampleItems(_ count: Int, tag: String) -> [(String, String)] {
     (1...count).map { index in
