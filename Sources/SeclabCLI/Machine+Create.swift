@@ -11,7 +11,7 @@ extension Machine {
     /// `seclab machine create VAULT --name LABEL`.
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Mint a machine credential for one vault; prints only the slmk1_… credential on stdout.",
+            abstract: "Mint a machine credential for one vault; prints only the slmk2_… credential on stdout.",
             discussion: """
                 The machine key is made here; the server gets only a hash-able auth secret. Store the \
                 credential in your CI's secret store: it is shown once.

@@ -62,6 +62,14 @@ public enum MachinePull {
             guard slot == credential.slotID else {
                 throw ClientError.integrity(.decryptionFailed("the server answered for another machine slot"))
             }
+            // Why: spec §11 A1. A v2 credential names the vault and owner it was issued for; an
+            // answer for any other vault is refused before anything is opened, so a revoked slot
+            // re-created elsewhere under the same id (by whoever holds the leaked MK) feeds
+            // this machine nothing.
+            if let binding = credential.binding, binding.vaultID != vault || binding.ownerAccountID != account {
+                throw ClientError.integrity(.decryptionFailed(
+                    "the server answered with vault \(vault.text) of account \(account.text), but this credential was issued for vault \(binding.vaultID.text) of account \(binding.ownerAccountID.text)"))
+            }
             let context = VaultContext(ownerAccountID: account, vaultID: vault)
             let vk = try MachineSlot.unwrap(AEADBlob(text: response.wrappedVK, what: "wrapped_vk"), with: credential.unwrapKey,
                                             in: context, slotID: slot)

@@ -24,7 +24,7 @@ extension OwnerSession {
         if try listMachines(in: vault).contains(where: { $0.label == label }) {
             throw .conflict("vault '\(vault.name)' already has a machine named '\(label)'")
         }
-        let credential = MachineCredential.generate()
+        let credential = MachineCredential.generate(for: vault.context)
         let slotID = credential.slotID
         let unwrapKey = credential.unwrapKey
         let escrow: HPKEWrap

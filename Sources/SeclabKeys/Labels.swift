@@ -31,6 +31,8 @@ public enum Labels {
     public static let machineUnwrap = "unwrap"
     /// Machine credential text prefix (spec §6.2).
     public static let machineCredentialPrefix = "slmk1_"
+    /// Machine credential text prefix of version 2, which binds vault and owner (spec §11 A1).
+    public static let machineCredentialV2Prefix = "slmk2_"
     /// AAD prefix of an item name blob (spec §7).
     public static let itemName = "seclab/v1/item-name"
     /// AAD prefix of an item value blob (spec §7).

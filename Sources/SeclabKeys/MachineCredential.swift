@@ -23,61 +23,97 @@ public struct MachineUnwrapKey: SecretValue {
     var symmetricKey: SymmetricKey { try! SymmetricKey(secretBytes) }
 }
 
-/// A machine credential (spec §6.2): a slot id and the 32-byte machine key MK, as the text
-/// `slmk1_` ‖ b64u(slot_id ‖ MK ‖ CRC32(slot_id ‖ MK) big-endian).
+/// A machine credential (spec §6.2, §11 A1): a slot id, the 32-byte machine key MK and, from
+/// version 2 on, the vault and owner account the slot was issued for.
+///
+/// Texts: `slmk1_` ‖ b64u(slot_id ‖ MK ‖ CRC32) (v1, 52 bytes) and
+/// `slmk2_` ‖ b64u(slot_id ‖ vault_id ‖ account_id ‖ MK ‖ CRC32) (v2, 84 bytes), CRC-32 big-endian
+/// over everything before it.
 ///
 /// Why a prefix and a checksum: secret scanners recognise a leaked credential offline, and a
 /// truncated or mistyped one is reported as such instead of as a failed login.
+/// Why v2 carries the ids: a stateless machine cannot otherwise tell which vault its
+/// credential was issued for, so the holder of a leaked, since-revoked MK could answer for the
+/// same slot id from a vault of their own and feed the victim's runners secrets of their
+/// choosing (spec §11 A1). With the ids in the credential, a pull answering for any other
+/// vault or owner is refused before anything is opened.
 public struct MachineCredential: Sendable, CustomStringConvertible {
     /// The machine slot this credential opens.
     public let slotID: SeclabID
     /// The machine key MK.
     public let machineKey: SecretBytes
+    /// The vault (and its owner) the slot was issued for; nil for a v1 credential, which
+    /// binds neither and is accepted with a warning.
+    public let binding: VaultContext?
 
-    /// A fresh credential for a new slot: random slot id and MK, made on the owner's device.
+    /// The text version: 2 when the credential binds its vault, else 1.
+    public var version: Int { binding == nil ? 1 : 2 }
+
+    /// A fresh v2 credential for a new slot of the vault `context`: random slot id and MK,
+    /// made on the owner's device.
+    public static func generate(for context: VaultContext) -> MachineCredential {
+        MachineCredential(slotID: .random(), machineKey: .random(count: 32), binding: context)
+    }
+
+    /// A fresh v1 credential (no binding). Kept for tests of the old format only.
     public static func generate() -> MachineCredential {
         MachineCredential(slotID: .random(), machineKey: .random(count: 32))
     }
 
-    /// Assemble from parts (MK must be 32 bytes).
-    public init(slotID: SeclabID, machineKey: SecretBytes) {
+    /// Assemble from parts (MK must be 32 bytes); `binding` nil makes a v1 credential.
+    public init(slotID: SeclabID, machineKey: SecretBytes, binding: VaultContext? = nil) {
         precondition(machineKey.count == 32, "MK is 32 bytes")
         self.slotID = slotID
         self.machineKey = machineKey
+        self.binding = binding
     }
 
     /// Parse the credential text strictly; a bad checksum is reported as a mistyped credential.
     public init(text: some StringProtocol) throws(KeysError) {
         let string = String(text)
-        guard string.hasPrefix(Labels.machineCredentialPrefix) else {
-            throw .malformed("a machine credential starts with 'slmk1_'")
+        let version: Int
+        if string.hasPrefix(Labels.machineCredentialPrefix) {
+            version = 1
+        } else if string.hasPrefix(Labels.machineCredentialV2Prefix) {
+            version = 2
+        } else {
+            throw .malformed("a machine credential starts with 'slmk2_' (or 'slmk1_' for an older one)")
         }
         var raw: [UInt8]
         do {
-            raw = try Base64URL.decode(string.dropFirst(Labels.machineCredentialPrefix.count), what: "machine credential")
+            raw = try Base64URL.decode(string.dropFirst(Labels.machineCredentialV2Prefix.count), what: "machine credential")
         } catch {
             throw .malformed(error.message)
         }
         defer { for i in raw.indices { raw[i] = 0 } }
-        guard raw.count == 52 else {
-            throw .malformed("a machine credential holds 52 bytes, this one \(raw.count): it is truncated or corrupted")
+        let size = version == 1 ? 52 : 84
+        guard raw.count == size else {
+            throw .malformed("a slmk\(version)_ machine credential holds \(size) bytes, this one \(raw.count): it is truncated or corrupted")
         }
-        let crc = raw[48..<52].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard CRC32.checksum(Array(raw[0..<48])) == crc else {
+        let crc = raw[(size - 4)..<size].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard CRC32.checksum(Array(raw[0..<(size - 4)])) == crc else {
             throw .checksumMismatch("the machine credential's checksum does not match: it was mistyped or corrupted")
         }
         slotID = try! SeclabID(bytes: Array(raw[0..<16]))
-        machineKey = SecretBytes(copying: raw[16..<48])
+        if version == 2 {
+            binding = VaultContext(ownerAccountID: try! SeclabID(bytes: Array(raw[32..<48])), vaultID: try! SeclabID(bytes: Array(raw[16..<32])))
+            machineKey = SecretBytes(copying: raw[48..<80])
+        } else {
+            binding = nil
+            machineKey = SecretBytes(copying: raw[16..<48])
+        }
     }
 
     /// The credential text (a secret: print it only where the user asked for it).
     public var text: String {
         machineKey.withUnsafeBytes { mk in
-            var raw = slotID.bytes + Array(mk)
+            var raw = slotID.bytes
+            if let binding { raw += binding.vaultID.bytes + binding.ownerAccountID.bytes }
+            raw += Array(mk)
             let crc = CRC32.checksum(raw)
             raw += [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
             defer { for i in raw.indices { raw[i] = 0 } }
-            return Labels.machineCredentialPrefix + Base64URL.encode(raw)
+            return (binding == nil ? Labels.machineCredentialPrefix : Labels.machineCredentialV2Prefix) + Base64URL.encode(raw)
         }
     }
 

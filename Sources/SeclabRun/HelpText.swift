@@ -12,7 +12,7 @@ extension SeclabRunMain {
 
     Options:
       --server URL              server (https://…; http only to loopback)
-      --credential-file PATH    read the slmk1_… credential from PATH
+      --credential-file PATH    read the slmk2_… credential from PATH
       --only NAME[,NAME...]     fetch only these secrets (names never leave this machine)
       --require NAME[,NAME...]  fail before running if any is missing
       --file NAME[=VAR]         deliver NAME as a sealed in-memory file; $VAR (default NAME)

@@ -49,6 +49,12 @@ public enum SeclabRunMain {
         seclab_default_crash_signals()
 
         let credential = try loadCredential(options: options, environment: environment)
+        if credential.binding == nil {
+            // Why only a warning: v1 credentials in use must keep working until their owners
+            // re-issue them; the server's slot-id tombstones still stop a revoked slot from
+            // being re-created, but only a v2 credential lets this machine check it (spec §11 A1).
+            writeAll(2, Array("seclab-run: warning: this slmk1_ credential does not name its vault, so a pull cannot be checked against it; re-issue it with `seclab machine create` (slmk2_)\n".utf8))
+        }
         var only: [ItemName]? = nil
         if let names = options.only {
             only = []
@@ -131,7 +137,7 @@ public enum SeclabRunMain {
         while let last = text.last, last.isWhitespace { text.removeLast() }
         while let first = text.first, first.isWhitespace { text.removeFirst() }
         do { return try MachineCredential(text: text) } catch {
-            throw .usage("bad machine credential: \(error)", hint: "copy the whole slmk1_… text printed by `seclab machine create`")
+            throw .usage("bad machine credential: \(error)", hint: "copy the whole slmk2_… text printed by `seclab machine create`")
         }
     }
 

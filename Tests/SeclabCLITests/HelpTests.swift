@@ -20,7 +20,7 @@ struct HelpTests {
         let set = try seclab(["secret", "set", "--help"])
         #expect(set.status == 0 && set.stdout.contains("stdin") && set.stdout.contains("--from-file"))
         let machine = try seclab(["machine", "create", "--help"])
-        #expect(machine.stdout.contains("slmk1_") && machine.stdout.contains("--name"))
+        #expect(machine.stdout.contains("slmk2_") && machine.stdout.contains("--name"))
         let share = try seclab(["vault", "share", "--help"])
         #expect(share.stdout.contains("--fingerprint") && share.stdout.contains("--with"))
     }

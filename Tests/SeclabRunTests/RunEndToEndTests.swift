@@ -170,7 +170,7 @@ import Testing
     func flipLastValueCharacter(inVaultOf credential: String) throws {
         let python = """
         import base64, sqlite3, sys, uuid
-        text = sys.argv[2][len("slmk1_"):]
+        text = sys.argv[2][len("slmk2_"):]  # the slot id is the first 16 bytes in v1 and v2
         slot = str(uuid.UUID(bytes=base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))[:16]))
         db = sqlite3.connect(sys.argv[1], timeout=10)
         (vault_id,) = db.execute("SELECT vault_id FROM slots WHERE slot_id = ?", (slot,)).fetchone()

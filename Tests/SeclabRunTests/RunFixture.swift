@@ -55,7 +55,7 @@ final class RunFixture: @unchecked Sendable {
     /// A fresh machine credential for `vault`.
     func mintCredential(vault: String, label: String) throws -> String {
         let text = try seclabChecked(["machine", "create", vault, "--name", label]).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("slmk1_") else { throw TestSupportError("machine create printed '\(text.prefix(10))…'") }
+        guard text.hasPrefix("slmk2_") else { throw TestSupportError("machine create printed '\(text.prefix(10))…'") }
         return text
     }
 

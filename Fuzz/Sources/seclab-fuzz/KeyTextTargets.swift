@@ -2,7 +2,7 @@ import SeclabKeys
 import SeclabPrimitives
 
 /// The texts people type or paste (SeclabKeys): the Secret Key (`SK1-…`), the machine
-/// credential (`slmk1_…`) and secret names. Accepted texts round-trip, and name validation
+/// credential (`slmk1_…`, `slmk2_…`) and secret names. Accepted texts round-trip, and name validation
 /// agrees with itself (NFC is idempotent: a name that passed once passes again).
 enum KeyTextTargets {
     static let target = FuzzTarget(name: "key-text", summary: "SecretKey, MachineCredential, ItemName", run: run)

@@ -82,10 +82,10 @@ final class Owner: @unchecked Sendable {
         return (0, object ?? [:], result.stderr)
     }
 
-    /// A fresh machine credential (`slmk1_…`) for `vault`.
+    /// A fresh machine credential (`slmk2_…`) for `vault`.
     func mintCredential(_ vault: String, name: String = "ci-\(UUID().uuidString.prefix(6).lowercased())") throws -> String {
         let text = try ok(["machine", "create", vault, "--name", name]).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("slmk1_") else { throw TestSupportError("machine create printed '\(text.prefix(8))…'") }
+        guard text.hasPrefix("slmk2_") else { throw TestSupportError("machine create printed '\(text.prefix(8))…'") }
         return text
     }
 
@@ -130,7 +130,7 @@ func sampleItems(_ count: Int, tag: String) -> [(String, String)] {
     }
 }
 
-/// The `Authorization: Machine <slot_id>.<auth_secret>` header of a `slmk1_…` credential,
+/// The `Authorization: Machine <slot_id>.<auth_secret>` header of a machine credential,
 /// for tests that send pulls themselves.
 func machineAuthorization(_ credential: String) throws -> (name: String, value: String) {
     let parsed = try MachineCredential(text: credential)
