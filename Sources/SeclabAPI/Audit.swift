@@ -20,15 +20,17 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     public var clientAddress: String?
     /// `ok`, `denied`, `failed` or `throttled`.
     public var outcome: String
+    /// A short fact about the action, e.g. `role=read` for a share; never content.
+    public var detail: String?
     enum CodingKeys: String, CodingKey {
         case time, actorID = "actor_id", actorKind = "actor_kind", action, vaultID = "vault_id", slotID = "slot_id"
-        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome
+        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome, detail
     }
     /// Memberwise.
-    public init(time: String, actorID: String?, actorKind: String, action: String, vaultID: String?, slotID: String?, targetAccountID: String?, keyRefs: [String], clientAddress: String?, outcome: String) {
+    public init(time: String, actorID: String?, actorKind: String, action: String, vaultID: String?, slotID: String?, targetAccountID: String?, keyRefs: [String], clientAddress: String?, outcome: String, detail: String? = nil) {
         self.time = time; self.actorID = actorID; self.actorKind = actorKind; self.action = action; self.vaultID = vaultID
         self.slotID = slotID; self.targetAccountID = targetAccountID; self.keyRefs = keyRefs
-        self.clientAddress = clientAddress; self.outcome = outcome
+        self.clientAddress = clientAddress; self.outcome = outcome; self.detail = detail
     }
 }
 

@@ -83,14 +83,23 @@ public struct SlotView: Codable, Sendable, Equatable {
     public var grantedByPublicKey: String
     /// RFC 3339 creation time.
     public var createdAt: String
+    /// The granting account's e-mail, so a recipient sees who shared (or who to blame).
+    public var grantedByEmail: String?
+    /// `owner`, or a share's `read` / `write`.
+    public var role: String?
+    /// False while a share is an invitation its recipient has not accepted.
+    public var accepted: Bool?
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", kind, accountID = "account_id", wrappedVK = "wrapped_vk"
         case grantedBy = "granted_by", grantedByPublicKey = "granted_by_public_key", createdAt = "created_at"
+        case grantedByEmail = "granted_by_email", role, accepted
     }
     /// Memberwise.
-    public init(slotID: String, kind: String, accountID: String, wrappedVK: String, grantedBy: String, grantedByPublicKey: String, createdAt: String) {
+    public init(slotID: String, kind: String, accountID: String, wrappedVK: String, grantedBy: String, grantedByPublicKey: String, createdAt: String,
+                grantedByEmail: String? = nil, role: String? = nil, accepted: Bool? = nil) {
         self.slotID = slotID; self.kind = kind; self.accountID = accountID; self.wrappedVK = wrappedVK
         self.grantedBy = grantedBy; self.grantedByPublicKey = grantedByPublicKey; self.createdAt = createdAt
+        self.grantedByEmail = grantedByEmail; self.role = role; self.accepted = accepted
     }
 }
 
@@ -112,13 +121,29 @@ public struct CreateShareRequest: ValidatedRequest, Equatable {
     public var accountID: String
     /// `hp1.` wrap of the VK to the grantee, sent by the caller (spec §6.1).
     public var wrappedVK: String
-    enum CodingKeys: String, CodingKey { case slotID = "slot_id", accountID = "account_id", wrappedVK = "wrapped_vk" }
+    /// `read` (the default when absent) or `write`.
+    public var role: String?
+    enum CodingKeys: String, CodingKey { case slotID = "slot_id", accountID = "account_id", wrappedVK = "wrapped_vk", role }
     /// Memberwise.
-    public init(slotID: String, accountID: String, wrappedVK: String) { self.slotID = slotID; self.accountID = accountID; self.wrappedVK = wrappedVK }
+    public init(slotID: String, accountID: String, wrappedVK: String, role: String? = nil) {
+        self.slotID = slotID; self.accountID = accountID; self.wrappedVK = wrappedVK; self.role = role
+    }
     /// Check structure.
     public func validate() throws(APIValidationError) {
         try WireCheck.id(slotID, field: "slot_id")
         try WireCheck.id(accountID, field: "account_id")
         try WireCheck.hpkeWrap(wrappedVK, field: "wrapped_vk")
+        if let role, role != "read" && role != "write" {
+            throw APIValidationError(field: "role", reason: "must be read or write")
+        }
     }
+}
+
+/// `GET /v1/invitations` response: shares offered to the caller and not accepted yet. Each
+/// carries the vault's encrypted name, so the recipient can see what it is before accepting.
+public struct InvitationList: Codable, Sendable, Equatable {
+    /// Pending shares, with the sender's id, e-mail and public key in `slot`.
+    public var invitations: [VaultSummary]
+    /// Memberwise.
+    public init(invitations: [VaultSummary]) { self.invitations = invitations }
 }

@@ -62,6 +62,8 @@ struct CLIFailure: Error {
             self.init(error.description, hint: "ask the vault's owner", status: .notPermitted)
         case .integrity:
             self.init(error.description, hint: "the server or the network may be tampering with data; report this to the server's operator", status: .integrity)
+        case .brokenShare:
+            self.init(error.description, hint: "decline it with `seclab vault decline VAULT_ID` (see `seclab vault invites`)", status: .integrity)
         case .pinnedKeyChanged:
             self.init(error.description, hint: "verify the new fingerprint with its owner out of band; if it is right, remove the old entry from pins.json in the profile directory", status: .integrity)
         case .fingerprintMismatch:

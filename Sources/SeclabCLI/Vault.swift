@@ -11,18 +11,19 @@ import SeclabPrimitives
 struct Vault: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list, delete, share and rekey vaults.",
-        subcommands: [Create.self, List.self, Delete.self, Share.self, Unshare.self, Rekey.self]
+        subcommands: [Create.self, List.self, Show.self, Delete.self, Share.self, Unshare.self, Invites.self, Accept.self, Decline.self,
+                      Rekey.self]
     )
 }
 
 /// Rendering shared by vault listings.
 extension OwnerVault {
-    /// `owner`, `shared` or `shared, UNVERIFIED granter key …`.
+    /// `owner`, `shared read`, `shared write`, or with `UNVERIFIED granter key …`.
     var roleText: String {
         switch trust {
-        case .own: return isOwner ? "owner" : "shared"
-        case .verified: return "shared"
-        case let .unverified(fingerprint): return "shared (granter key NOT verified: fingerprint \(fingerprint))"
+        case .own: return isOwner ? "owner" : "shared \(role)"
+        case .verified: return "shared \(role)"
+        case let .unverified(fingerprint): return "shared \(role) (granter key NOT verified: fingerprint \(fingerprint))"
         }
     }
 

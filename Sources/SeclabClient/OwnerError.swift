@@ -16,6 +16,9 @@ public enum OwnerError: Error, Sendable, CustomStringConvertible {
     case notOwner(String)
     /// Something the server sent failed to open or verify: fail closed, nothing used.
     case integrity(String)
+    /// A share made by another account that does not open: that account (or the server) is
+    /// at fault, and the share can only be declined.
+    case brokenShare(String)
     /// A pinned public key changed (spec §6.1: a client MUST warn loudly).
     case pinnedKeyChanged(account: String, pinned: String, offered: String)
     /// A typed fingerprint does not match the key the server returned.
@@ -34,6 +37,7 @@ public enum OwnerError: Error, Sendable, CustomStringConvertible {
         case let .conflict(what): return what
         case let .notOwner(what): return what
         case let .integrity(what): return "integrity check failed: \(what); nothing was used or saved"
+        case let .brokenShare(what): return what
         case let .pinnedKeyChanged(account, pinned, offered):
             return "THE PUBLIC KEY OF \(account) HAS CHANGED (pinned \(pinned), server now offers \(offered)): refusing to use it"
         case let .fingerprintMismatch(expected, actual):
@@ -62,7 +66,7 @@ func translate(_ error: ClientError, what: String) -> OwnerError {
     case let .server(status, code, message, _):
         if status == 401 { return .sessionExpired }
         if status == 404 { return .notFound(what) }
-        if status == 403 { return .notOwner("only the vault's owner can do this (\(what))") }
+        if status == 403 { return .notOwner("\(message.isEmpty ? "only the vault's owner can do this" : message) (\(what))") }
         if status == 409 { return .conflict("the server reports a conflict for \(what): \(message)") }
         _ = code
         return .client(error)

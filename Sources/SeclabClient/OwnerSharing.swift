@@ -55,7 +55,10 @@ extension OwnerSession {
 
     /// Share a vault with a looked-up account whose fingerprint the caller has verified: wrap
     /// the VK to its public key from ours (HPKE auth, spec §6.1) and pin the key.
-    public func share(_ vault: OwnerVault, with grantee: AccountLookup) throws(OwnerError) {
+    /// The share is an invitation: it opens nothing until the grantee accepts it, and gives
+    /// `role` (`read` by default: only the owner and `write` shares change items).
+    public func share(_ vault: OwnerVault, with grantee: AccountLookup, role: String = "read") throws(OwnerError) {
+        guard role == "read" || role == "write" else { throw .invalidInput("a share's role is read or write, not '\(role)'") }
         guard vault.isOwner else { throw .notOwner("only the owner can share vault '\(vault.name)'") }
         guard grantee.accountID != accountID else { throw .invalidInput("you already own vault '\(vault.name)'") }
         _ = try pins.check(grantee.publicKey, for: grantee.accountID, email: grantee.email, verified: true)
@@ -64,7 +67,7 @@ extension OwnerSession {
         do { wrap = try PublicKeySlot.wrap(vault.vaultKey, to: grantee.publicKey, from: keys.privateKey, in: vault.context, slotID: slotID) } catch {
             throw .invalidInput(error.description)
         }
-        let request = CreateShareRequest(slotID: slotID.text, accountID: grantee.accountID.text, wrappedVK: wrap.text)
+        let request = CreateShareRequest(slotID: slotID.text, accountID: grantee.accountID.text, wrappedVK: wrap.text, role: role)
         let _: SlotView = try call("vault '\(vault.name)'") { () throws(ClientError) in
             try client.send("POST", "\(vault.path)/shares", body: request, authorization: authorization, idempotent: false)
         }
@@ -87,5 +90,29 @@ extension OwnerSession {
         return try call("vault '\(vault.name)'") { () throws(ClientError) in
             try client.send("GET", "\(vault.path)/slots", authorization: authorization, idempotent: true)
         }
+    }
+}
+
+/// One share of a vault as its owner sees it.
+public struct ShareSummary: Sendable {
+    /// The recipient account.
+    public let accountID: String
+    /// Its e-mail, from this device's pins (the owner looked it up to share).
+    public let email: String?
+    /// `read` or `write`.
+    public let role: String
+    /// False while the recipient has not accepted the invitation.
+    public let accepted: Bool
+}
+
+extension OwnerSession {
+    /// The shares of a vault the caller owns, with their roles and whether they were accepted.
+    public func shares(of vault: OwnerVault) throws(OwnerError) -> (shares: [ShareSummary], machines: Int) {
+        let list = try slotList(vault)
+        let shares = list.slots.filter { $0.kind == "share" }.map { slot in
+            ShareSummary(accountID: slot.accountID, email: pins.accounts[slot.accountID]?.email, role: slot.role ?? "write",
+                         accepted: slot.accepted ?? true)
+        }
+        return (shares, list.machines.count)
     }
 }

@@ -29,6 +29,10 @@ public struct OwnerVault: Sendable {
     public let vaultKey: VaultKey
     /// Items cipher (VK, index key, context).
     public let cipher: ItemCipher
+    /// `owner`, or a share's `read` / `write` as the server reports it (the server enforces it).
+    public var role: String { isOwner ? "owner" : (slot.role ?? "write") }
+    /// Whether this account may change the vault's items.
+    public var canWrite: Bool { isOwner || slot.role == "write" || slot.role == nil }
 
     /// The vault id.
     public var id: SeclabID { context.vaultID }
@@ -63,15 +67,34 @@ extension OwnerSession {
         return try open(summary)
     }
 
-    /// Every vault the caller holds a slot in, opened and named locally. Fails closed: one
-    /// vault that does not open fails the whole listing.
+    /// Every vault the caller holds an accepted slot in, opened and named locally; vaults
+    /// shared by others that do not open are left out (see `vaultListing()`).
     public func listVaults() throws(OwnerError) -> [OwnerVault] {
+        try vaultListing().vaults
+    }
+
+    /// Every vault the caller holds an accepted slot in, and the shared ones that do not open.
+    ///
+    /// Why two outcomes: a vault the caller owns that does not open can only be the server's
+    /// doing (tampering or corruption), so that fails the whole listing, closed. A vault
+    /// shared by someone else that does not open is that sharer's (or the server's) fault and
+    /// must not break the caller's commands on every other vault: it is reported as broken,
+    /// naming who shared it, and never used.
+    public func vaultListing() throws(OwnerError) -> (vaults: [OwnerVault], broken: [BrokenVault]) {
         let list: VaultList = try call("vaults") { () throws(ClientError) in
             try client.send("GET", "/v1/vaults", authorization: authorization, idempotent: true)
         }
         var out = [OwnerVault]()
-        for summary in list.vaults { out.append(try open(summary)) }
-        return out
+        var broken = [BrokenVault]()
+        for summary in list.vaults {
+            do throws(OwnerError) {
+                out.append(try open(summary))
+            } catch {
+                guard case let .integrity(reason) = error, let entry = BrokenVault(summary, reason: reason, caller: accountID) else { throw error }
+                broken.append(entry)
+            }
+        }
+        return (out, broken)
     }
 
     /// Find one vault by name (or by id text). Names the caller owns win over shared ones.
@@ -82,7 +105,14 @@ extension OwnerSession {
         let owned = matches.filter(\.isOwner)
         if owned.count == 1 { return owned[0] }
         if owned.isEmpty && matches.count == 1 { return matches[0] }
-        if matches.isEmpty { throw .notFound("vault '\(nameOrID)'") }
+        if matches.isEmpty {
+            // Why only the count: a broken share's name cannot be read, so it never matches.
+            let broken = try vaultListing().broken
+            if !broken.isEmpty {
+                throw .notFound("vault '\(nameOrID)' (\(broken.count) vault(s) shared with you do not open: see `seclab vault list`)")
+            }
+            throw .notFound("vault '\(nameOrID)'")
+        }
         throw .conflict("several vaults are named '\(nameOrID)': use the vault id (see `seclab vault list --json`)")
     }
 
@@ -96,7 +126,9 @@ extension OwnerSession {
 
     /// Open a vault summary: the slot must be ours, sealed by the granting account's key
     /// (ours for our own vaults, a pinned key for shares), and every blob under its spec AAD.
-    func open(_ summary: VaultSummary) throws(OwnerError) -> OwnerVault {
+    /// With `pin` false (an invitation not accepted yet) the granter's key is checked against
+    /// an existing pin but never pinned.
+    func open(_ summary: VaultSummary, pin: Bool = true) throws(OwnerError) -> OwnerVault {
         let slot = summary.slot
         let context: VaultContext
         let slotID: SeclabID
@@ -137,8 +169,16 @@ extension OwnerSession {
             do { sender = try X25519PublicKey(text: slot.grantedByPublicKey, what: "granted_by_public_key") } catch {
                 throw .integrity("vault \(summary.vaultID): \(error)")
             }
-            let verified = try pins.check(sender, for: grantedBy, email: nil, verified: false)
-            trust = verified ? .verified : .unverified(fingerprint: Fingerprint.of(sender))
+            if pin {
+                let verified = try pins.check(sender, for: grantedBy, email: nil, verified: false)
+                trust = verified ? .verified : .unverified(fingerprint: Fingerprint.of(sender))
+            } else {
+                if let entry = pins.key(for: grantedBy), entry.publicKey != sender.text {
+                    let old = (try? X25519PublicKey(text: entry.publicKey)).map(Fingerprint.of) ?? "unreadable"
+                    throw .pinnedKeyChanged(account: slot.grantedByEmail ?? grantedBy.text, pinned: old, offered: Fingerprint.of(sender))
+                }
+                trust = pins.key(for: grantedBy)?.verified == true ? .verified : .unverified(fingerprint: Fingerprint.of(sender))
+            }
         }
         do {
             let vk = try PublicKeySlot.unwrap(wrap, recipient: keys.privateKey, sender: sender, in: context, slotID: slotID)
@@ -150,4 +190,29 @@ extension OwnerSession {
             throw .integrity("vault \(summary.vaultID): \(error)")
         }
     }
+}
+
+/// A vault shared with the caller that does not open: never used, listed with who shared it.
+public struct BrokenVault: Sendable {
+    /// The vault id as the server reported it.
+    public let vaultID: String
+    /// The account that granted the caller's slot.
+    public let grantedBy: String
+    /// Its e-mail as the server reported it, when known.
+    public let grantedByEmail: String?
+    /// Why it does not open.
+    public let reason: String
+
+    /// Only vaults owned by someone else qualify: the caller's own vault failing to open is
+    /// the server's fault and fails closed instead.
+    init?(_ summary: VaultSummary, reason: String, caller: SeclabID) {
+        guard summary.ownerAccountID != caller.text, summary.slot.grantedBy != caller.text else { return nil }
+        vaultID = summary.vaultID
+        grantedBy = summary.slot.grantedBy
+        grantedByEmail = summary.slot.grantedByEmail
+        self.reason = reason
+    }
+
+    /// Who is at fault, in words: the sharer, by e-mail and account id.
+    public var sharer: String { grantedByEmail.map { "\($0) (account \(grantedBy))" } ?? "account \(grantedBy)" }
 }

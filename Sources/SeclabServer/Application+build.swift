@@ -62,6 +62,7 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     AccountController(services: services).register(on: router)
     LoginController(services: services).register(on: router)
     VaultController(services: services).register(on: router)
+    InvitationController(services: services).register(on: router)
     MachineController(services: services).register(on: router)
     ItemController(services: services).register(on: router)
 

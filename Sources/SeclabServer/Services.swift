@@ -24,9 +24,10 @@ struct Services: Sendable {
     }
 
     /// An audit row for the account `principal`.
-    static func event(_ principal: AccountPrincipal, _ action: String, context: SeclabRequestContext, vaultID: String? = nil, slotID: String? = nil, target: String? = nil, keyRefs: [String] = [], outcome: String = "ok", now: Int64) -> AuditRecord {
+    static func event(_ principal: AccountPrincipal, _ action: String, context: SeclabRequestContext, vaultID: String? = nil, slotID: String? = nil, target: String? = nil, keyRefs: [String] = [], outcome: String = "ok", detail: String? = nil, now: Int64) -> AuditRecord {
         AuditRecord(time: now, actorID: principal.accountID, actorKind: "account", action: action, vaultID: vaultID,
-                    slotID: slotID, targetAccountID: target, keyRefs: keyRefs, clientAddress: context.clientAddress, outcome: outcome)
+                    slotID: slotID, targetAccountID: target, keyRefs: keyRefs, clientAddress: context.clientAddress, outcome: outcome,
+                    detail: detail)
     }
 }
 

@@ -116,6 +116,34 @@ enum Migrations {
                 "ALTER TABLE vaults ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
                 "CREATE INDEX audit_by_slot ON audit_events (slot_id, event_id)",
             ],
+            // 3: ids are never reused, shares are invitations with a role (docs/security.md).
+            // * retired_ids: every slot id and vault id that was ever removed (spec §11 A1), so
+            //   a revoked machine slot cannot be re-created under its old id by whoever holds
+            //   its leaked MK. Seeded from the audit rows of slots removed before this version.
+            // * slots.role: `read` or `write` for share slots (null for owner and machine);
+            //   shares made before this version could write, so they keep `write`.
+            // * slots.accepted_at: a share counts only once its recipient accepted it; shares
+            //   made before this version were in use, so they count as accepted.
+            // * audit_events.detail: a short, bounded fact about the action (a share's role).
+            [
+                """
+                CREATE TABLE retired_ids (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    retired_at BIGINT NOT NULL)
+                """,
+                """
+                INSERT INTO retired_ids (id, kind, retired_at)
+                SELECT a.slot_id, 'slot', 0 FROM audit_events a
+                WHERE a.slot_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM slots s WHERE s.slot_id = a.slot_id)
+                GROUP BY a.slot_id
+                """,
+                "ALTER TABLE slots ADD COLUMN role TEXT",
+                "ALTER TABLE slots ADD COLUMN accepted_at BIGINT",
+                "UPDATE slots SET accepted_at = created_at",
+                "UPDATE slots SET role = 'write' WHERE kind = 'share'",
+                "ALTER TABLE audit_events ADD COLUMN detail TEXT",
+            ],
         ]
     }
 }

@@ -6,17 +6,17 @@ extension Transaction {
     public func audit(_ event: AuditRecord) async throws {
         try await sql.raw("""
             INSERT INTO audit_events (time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs,
-                                      client_address, outcome)
+                                      client_address, outcome, detail)
             VALUES (\(bind: event.time), \(bind: event.actorID), \(bind: event.actorKind), \(bind: event.action),
                     \(bind: event.vaultID), \(bind: event.slotID), \(bind: event.targetAccountID), \(bind: event.keyRefs),
-                    \(bind: event.clientAddress), \(bind: event.outcome))
+                    \(bind: event.clientAddress), \(bind: event.outcome), \(bind: event.detail))
             """).run()
     }
 
     /// A vault's audit rows, newest first.
     public func auditEvents(vaultID: String, limit: Int) async throws -> [AuditRecord] {
         try await sql.raw("""
-            SELECT time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs, client_address, outcome
+            SELECT time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs, client_address, outcome, detail
             FROM audit_events WHERE vault_id = \(bind: vaultID) ORDER BY event_id DESC LIMIT \(literal: limit)
             """).all(decoding: AuditRecord.self)
     }

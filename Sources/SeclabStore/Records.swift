@@ -158,19 +158,35 @@ public struct SlotRecord: Codable, Sendable, Equatable {
     public var createdAt: Int64
     /// Unix ms of the last pull.
     public var lastUsedAt: Int64?
+    /// Share slots: `read` or `write` (`ShareRole`); nil for owner and machine slots.
+    public var role: String?
+    /// Unix ms the recipient accepted a share (owner and machine slots: their creation);
+    /// nil while a share is a pending invitation.
+    public var acceptedAt: Int64?
 
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", vaultID = "vault_id", kind, accountID = "account_id", grantedBy = "granted_by"
         case wrappedVK = "wrapped_vk", encLabel = "enc_label", unwrapKeyEscrow = "unwrap_key_escrow"
-        case authHash = "auth_hash", createdAt = "created_at", lastUsedAt = "last_used_at"
+        case authHash = "auth_hash", createdAt = "created_at", lastUsedAt = "last_used_at", role, acceptedAt = "accepted_at"
     }
 
-    /// Memberwise.
-    public init(slotID: String, vaultID: String, kind: SlotKind, accountID: String?, grantedBy: String, wrappedVK: String, encLabel: String? = nil, unwrapKeyEscrow: String? = nil, authHash: String? = nil, createdAt: Int64, lastUsedAt: Int64? = nil) {
+    /// Memberwise. Owner and machine slots are accepted at creation; a share is pending
+    /// (`acceptedAt` nil) until its recipient accepts it.
+    public init(slotID: String, vaultID: String, kind: SlotKind, accountID: String?, grantedBy: String, wrappedVK: String, encLabel: String? = nil, unwrapKeyEscrow: String? = nil, authHash: String? = nil, createdAt: Int64, lastUsedAt: Int64? = nil, role: ShareRole? = nil) {
         self.slotID = slotID; self.vaultID = vaultID; self.kind = kind.rawValue; self.accountID = accountID
         self.grantedBy = grantedBy; self.wrappedVK = wrappedVK; self.encLabel = encLabel
         self.unwrapKeyEscrow = unwrapKeyEscrow; self.authHash = authHash; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt
+        self.role = role?.rawValue
+        self.acceptedAt = kind == .share ? nil : createdAt
     }
+}
+
+/// What a share lets its recipient do (docs/security.md, "read-only shares").
+public enum ShareRole: String, Codable, Sendable, CaseIterable {
+    /// Read items only.
+    case read
+    /// Read and write items (never slots, machines, rekey or delete: those are the owner's).
+    case write
 }
 
 /// An item row: ciphertext only, tombstones have empty texts.
@@ -218,16 +234,18 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     public var clientAddress: String?
     /// `ok`, `denied`, `failed`, `throttled`.
     public var outcome: String
+    /// A short fact about the action, e.g. `role=read` for a share (never content).
+    public var detail: String?
 
     enum CodingKeys: String, CodingKey {
         case time, actorID = "actor_id", actorKind = "actor_kind", action, vaultID = "vault_id", slotID = "slot_id"
-        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome
+        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome, detail
     }
 
     /// Memberwise; `keyRefs` is joined with commas.
-    public init(time: Int64, actorID: String?, actorKind: String, action: String, vaultID: String? = nil, slotID: String? = nil, targetAccountID: String? = nil, keyRefs: [String] = [], clientAddress: String?, outcome: String) {
+    public init(time: Int64, actorID: String?, actorKind: String, action: String, vaultID: String? = nil, slotID: String? = nil, targetAccountID: String? = nil, keyRefs: [String] = [], clientAddress: String?, outcome: String, detail: String? = nil) {
         self.time = time; self.actorID = actorID; self.actorKind = actorKind; self.action = action; self.vaultID = vaultID
         self.slotID = slotID; self.targetAccountID = targetAccountID; self.keyRefs = keyRefs.joined(separator: ",")
-        self.clientAddress = clientAddress; self.outcome = outcome
+        self.clientAddress = clientAddress; self.outcome = outcome; self.detail = detail
     }
 }

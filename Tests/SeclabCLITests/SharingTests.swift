@@ -29,9 +29,20 @@ struct SharingTests {
         #expect(try owner.run(["vault", "share", "team", "--with", "friend@example.com"]).status == 64)
 
         try owner.ok(["vault", "share", "team", "--with", "friend@example.com", "--fingerprint", fingerprint])
+        // An invitation until accepted: not listed, not usable by name.
+        #expect(!(try friend.ok(["vault", "list"]).text.contains("team")))
+        #expect(try friend.run(["secret", "get", "team", "SHARED"]).status == 4)
+        let invites = try friend.ok(["vault", "invites"])
+        #expect(invites.text.contains("team") && invites.text.contains("owner@example.com") && invites.text.contains("read"), "\(invites.text)")
+        let accepted = try friend.ok(["vault", "accept", "team"])
+        #expect(accepted.stderr.contains("without checking"), "\(accepted.stderr)")
         let listed = try friend.ok(["vault", "list"])
-        #expect(listed.text.contains("team") && listed.text.contains("NOT verified"))
+        #expect(listed.text.contains("team") && listed.text.contains("shared read") && listed.text.contains("NOT verified"), "\(listed.text)")
         #expect(try friend.ok(["secret", "get", "team", "SHARED"]).text == "shared-value")
+        // Read-only: the server refuses the write, nothing changes.
+        let write = try friend.run(["secret", "set", "team", "SHARED"], stdin: Array("planted".utf8))
+        #expect(write.status == 8 && write.stderr.contains("read-only"), "\(write.status) \(write.stderr)")
+        #expect(try owner.ok(["secret", "get", "team", "SHARED"]).text == "shared-value")
 
         // A grantee reads but does not administer.
         let notOwner = try friend.run(["machine", "create", "team", "--name", "sneaky"])

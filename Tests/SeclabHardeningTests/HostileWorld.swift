@@ -77,6 +77,8 @@ final class HostileWorld: @unchecked Sendable {
         friendID = try friend.keySet.string("account_id")
         try owner.ok(["vault", "share", "prod", "--with", Self.friendEmail, "--fingerprint", Fingerprint.of(friendKey)])
         try friend.ok(["vault", "share", "friends", "--with", Self.ownerEmail, "--fingerprint", Fingerprint.of(ownerKey)])
+        try friend.ok(["vault", "accept", "prod", "--fingerprint", Fingerprint.of(ownerKey)])
+        try owner.ok(["vault", "accept", "friends", "--fingerprint", Fingerprint.of(friendKey)])
 
         let port = UInt16(server.baseURL.split(separator: ":").last!)!
         func fetch(_ method: String, _ path: String, _ authorization: String, _ body: String = "") throws -> [UInt8] {

@@ -26,7 +26,7 @@ struct SharingAttackTests {
         let rows = run.text.split(separator: "\n").map(String.init)
         let payments = rows.first { $0.hasPrefix("payments\t") } ?? ""
         #expect(payments.contains("NOT verified") && payments.contains(world.attacker.fingerprint), "\(run.text)")
-        #expect(rows.first { $0.hasPrefix("prod\t") }?.hasSuffix("\tshared") == true, "the genuine share is flagged: \(run.text)")
+        #expect(rows.first { $0.hasPrefix("prod\t") }?.hasSuffix("\tshared read") == true, "the genuine share is flagged: \(run.text)")
         #expect(run.stderr.contains("warning") && run.stderr.contains(world.attacker.fingerprint), "\(run.stderr)")
         let json = try device.run(Cmd.vaults + ["--json"])
         let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: Any]])

@@ -95,6 +95,8 @@ final class ZeroKnowledgeScenario {
         try friend.ok(["account", "show"])
         let friendKey = try X25519PublicKey(text: friend.keySet.string("public_key"))
         try owner.ok(["vault", "share", vaultName, "--with", friendEmail, "--fingerprint", Fingerprint.of(friendKey)])
+        let ownerKey = try X25519PublicKey(text: owner.keySet.string("public_key"))
+        try friend.ok(["vault", "accept", vaultName, "--fingerprint", Fingerprint.of(ownerKey)])
         try expectValue(friend, name("DATABASE_URL"))
 
         // A machine credential, used by seclab-run.

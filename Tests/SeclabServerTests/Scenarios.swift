@@ -67,8 +67,28 @@ enum Scenarios {
             let share = try await ownerAPI.send("POST", "/v1/vaults/\(vault.vaultID)/shares",
                                                 json: CreateShareRequest(slotID: shareSlot, accountID: friend.accountID, wrappedVK: Fake.hpke()))
             #expect(share.status == 201, "\(share.text)")
+            // A share is an invitation: not the friend's vault, nothing readable, until accepted.
+            #expect(try await friendAPI.get("/v1/vaults").json(VaultList.self).vaults.isEmpty)
+            #expect(try await friendAPI.get("/v1/vaults/\(vault.vaultID)/items").status == 404)
+            let invites = try await friendAPI.get("/v1/invitations").json(InvitationList.self)
+            #expect(invites.invitations.map(\.vaultID) == [vault.vaultID])
+            #expect(invites.invitations.first?.slot.grantedByEmail == owner.email)
+            #expect(invites.invitations.first?.slot.role == "read" && invites.invitations.first?.slot.accepted == false)
+            #expect(try await ownerAPI.send("POST", "/v1/vaults/\(vault.vaultID)/accept").status == 404, "only the recipient accepts")
+            let accepted = try await friendAPI.send("POST", "/v1/vaults/\(vault.vaultID)/accept")
+            #expect(accepted.status == 200, "\(accepted.text)")
+            #expect(try await friendAPI.get("/v1/invitations").json(InvitationList.self).invitations.isEmpty)
             let friendVaults = try await friendAPI.get("/v1/vaults").json(VaultList.self)
             #expect(friendVaults.vaults.count == 1)
+            #expect(friendVaults.vaults.first?.slot.role == "read")
+            // Read-only: every write path refuses (the server enforces the role).
+            #expect(try await friendAPI.send("PUT", "/v1/vaults/\(vault.vaultID)/items/\(refs[0])", json: item("x", "y")).status == 403)
+            #expect(try await friendAPI.send("DELETE", "/v1/vaults/\(vault.vaultID)/items/\(refs[0])").status == 403)
+            #expect(try await friendAPI.send("POST", "/v1/vaults/\(vault.vaultID)/shares",
+                                             json: CreateShareRequest(slotID: Fake.id(), accountID: owner.accountID, wrappedVK: Fake.hpke())).status == 403)
+            #expect(try await friendAPI.send("POST", "/v1/vaults/\(vault.vaultID)/machines", json: TestMachine.request(slotID: Fake.id())).status == 403)
+            #expect(try await friendAPI.send("POST", "/v1/vaults/\(vault.vaultID)/rekey",
+                                             json: RekeyRequest(encName: Fake.aead(bytes: 10), wrappedIndexKey: Fake.aead(bytes: 32), slots: [], items: [])).status == 403)
             #expect(friendVaults.vaults.first?.slot.kind == "share")
             #expect(friendVaults.vaults.first?.slot.grantedBy == owner.accountID)
             #expect(friendVaults.vaults.first?.slot.grantedByPublicKey == owner.publicKey)
@@ -135,6 +155,14 @@ enum Scenarios {
             #expect(try await anonymous.send("POST", "/v1/machine/pull", json: MachinePullRequest(), authorization: machine.header).status == 401)
             #expect(try await ownerAPI.send("DELETE", "/v1/vaults/\(vault.vaultID)/shares/\(shareSlot)").status == 204)
             #expect(try await friendAPI.get("/v1/vaults").json(VaultList.self).vaults.isEmpty)
+            // Tombstones (spec §11 A1): a removed slot's id is never issued again, in any vault
+            // of any account, so a revoked credential cannot be resurrected elsewhere.
+            let friendVault = try await TestVault.create(friendAPI)
+            for slotID in [machine.slotID, shareSlot] {
+                #expect(try await friendAPI.send("POST", "/v1/vaults/\(friendVault.vaultID)/machines", json: TestMachine.request(slotID: slotID)).status == 409)
+                #expect(try await ownerAPI.send("POST", "/v1/vaults/\(vault.vaultID)/machines", json: TestMachine.request(slotID: slotID)).status == 409)
+            }
+            #expect(try await friendAPI.send("POST", "/v1/vaults", json: TestVault.request(vaultID: Fake.id(), ownerSlotID: machine.slotID)).status == 409)
 
             // Passphrase change ends every other session, keeps this one.
             let second = try await anonymous.login(owner)

@@ -2,8 +2,9 @@ import Hummingbird
 import SeclabAPI
 import SeclabStore
 
-/// `/v1/vaults/{vault_id}/items`: latest-only ciphertext items (spec §7). Owner and share
-/// slots both hold the VK, so both may read and write items.
+/// `/v1/vaults/{vault_id}/items`: latest-only ciphertext items (spec §7). Every accepted slot
+/// may read; only the owner and `write` shares may change items (a share holds the VK either
+/// way, so a read-only share is enforced here, by the server, not by the VK).
 struct ItemController {
     let services: Services
 
@@ -32,7 +33,7 @@ struct ItemController {
             guard flag == "true" || flag == "false" else { throw APIError.badRequest(field: "include_deleted", "must be true or false") }
             includeDeleted = flag == "true"
         }
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.list", ownerOnly: false)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.list", need: .read)
         let includeTombstones = includeDeleted
         let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, includeDeleted: includeTombstones) }
         return try JSONBody.response(ItemList(items: items.map(Self.view)))
@@ -42,11 +43,11 @@ struct ItemController {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
         let keyRef = try Self.keyRef(context)
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.put", ownerOnly: false)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.put", need: .writeItems)
         let body = try await JSONBody.decode(PutItemRequest.self, from: request, limit: services.config.maxBodyBytes)
         let now = Clock.nowMillis()
         let item = ItemRecord(keyRef: keyRef, encName: body.encName, encValue: body.encValue, updatedAt: now, deleted: false)
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: false) { tx, _ in
+        try await services.writeInVault(vaultID, principal: principal, need: .writeItems) { tx, _ in
             try await tx.putItem(vaultID: vaultID, item)
             try await tx.audit(Services.event(principal, "item.put", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
         }
@@ -57,9 +58,9 @@ struct ItemController {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
         let keyRef = try Self.keyRef(context)
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.delete", ownerOnly: false)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.delete", need: .writeItems)
         let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: false) { tx, _ in
+        try await services.writeInVault(vaultID, principal: principal, need: .writeItems) { tx, _ in
             guard try await tx.deleteItem(vaultID: vaultID, keyRef: keyRef, now: now) else { throw StoreError.notFound("item") }
             try await tx.audit(Services.event(principal, "item.delete", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
         }
@@ -69,7 +70,7 @@ struct ItemController {
     func batchGet(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.batch_get", ownerOnly: false)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.batch_get", need: .read)
         let body = try await JSONBody.decode(BatchGetRequest.self, from: request, limit: services.config.maxBodyBytes)
         let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, keyRefs: body.keyRefs) }
         return try JSONBody.response(ItemList(items: items.map(Self.view)))

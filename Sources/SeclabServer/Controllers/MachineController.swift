@@ -25,7 +25,7 @@ struct MachineController {
     func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.create", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.create", need: .owner)
         let body = try await JSONBody.decode(CreateMachineSlotRequest.self, from: request, limit: services.config.maxBodyBytes)
         // spec §6.2: the server keeps only crypto_pwhash_str(auth_secret, m1); the secret
         // itself is wiped with the request and never logged or stored.
@@ -37,7 +37,7 @@ struct MachineController {
         let slot = SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .machine, accountID: nil, grantedBy: principal.accountID,
                               wrappedVK: body.wrappedVK, encLabel: body.encLabel, unwrapKeyEscrow: body.unwrapKeyEscrow,
                               authHash: authHash, createdAt: now)
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
             try await tx.insertSlot(slot)
             try await tx.audit(Services.event(principal, "machine.create", context: context, vaultID: vaultID, slotID: slot.slotID, now: now))
         }
@@ -47,7 +47,7 @@ struct MachineController {
     func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.list", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "machine.list", need: .owner)
         let slots = try await services.database.read { tx in try await tx.machineSlots(vaultID: vaultID) }
         return try JSONBody.response(MachineSlotList(machines: slots.map(Self.view)))
     }

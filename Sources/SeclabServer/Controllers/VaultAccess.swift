@@ -9,26 +9,27 @@ extension Services {
         do { return try WireCheck.id(value, field: name) } catch { throw APIError.badRequest(error) }
     }
 
-    /// The caller's access to a live vault. "Not there", "deleted" and "no slot" are one 404
-    /// (issue 3 §2: denials do not reveal existence); a share holder asking for an owner-only
-    /// action already knows the vault, so it gets a 403. Every denial is audited.
-    func requireVault(_ vaultID: String, principal: AccountPrincipal, context: SeclabRequestContext, action: String, ownerOnly: Bool) async throws -> VaultAccess {
+    /// The caller's access to a live vault. "Not there", "deleted", "no slot" and "a share
+    /// not accepted yet" are one 404 (denials do not reveal existence); a share holder asking
+    /// for more than its slot allows already knows the vault, so it gets a 403 naming why.
+    /// Every denial is audited.
+    func requireVault(_ vaultID: String, principal: AccountPrincipal, context: SeclabRequestContext, action: String, need: VaultPermission) async throws -> VaultAccess {
         let access = try await database.read { tx in try await tx.vaultAccess(vaultID: vaultID, accountID: principal.accountID) }
-        guard let access, !ownerOnly || access.kind == SlotKind.owner.rawValue else {
+        guard let access, need.allows(access) else {
             try await auditAlone(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: Clock.nowMillis()))
             if access == nil { throw APIError.notFound("vault") }
-            throw APIError.forbidden("only the vault's owner may do this")
+            throw APIError.forbidden(need.refusal)
         }
         return access
     }
 
     /// Run `body` in a write transaction that first re-checks the caller's access under the
-    /// same transaction, so a slot removed concurrently cannot slip through.
-    func writeInVault<R: Sendable>(_ vaultID: String, principal: AccountPrincipal, ownerOnly: Bool, _ body: @escaping @Sendable (Transaction, VaultAccess) async throws -> R) async throws -> R {
+    /// same transaction, so a slot removed (or a role lowered) concurrently cannot slip through.
+    func writeInVault<R: Sendable>(_ vaultID: String, principal: AccountPrincipal, need: VaultPermission, _ body: @escaping @Sendable (Transaction, VaultAccess) async throws -> R) async throws -> R {
         do {
             return try await database.write { tx in
                 guard let access = try await tx.vaultAccess(vaultID: vaultID, accountID: principal.accountID, lock: true),
-                      !ownerOnly || access.kind == SlotKind.owner.rawValue else { throw StoreError.notFound("vault") }
+                      need.allows(access) else { throw StoreError.notFound("vault") }
                 return try await body(tx, access)
             }
         } catch let error as StoreError { throw APIError.from(error) }
@@ -40,12 +41,41 @@ extension Services {
         let principal = try await requireAccount(request, context: context)
         let vaultID = try Self.pathID(context, "vault_id")
         let slotID = try Self.pathID(context, "slot_id")
-        _ = try await requireVault(vaultID, principal: principal, context: context, action: action, ownerOnly: true)
+        _ = try await requireVault(vaultID, principal: principal, context: context, action: action, need: .owner)
         let now = Clock.nowMillis()
-        try await writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
-            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: kind) else { throw StoreError.notFound("slot") }
+        try await writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
+            guard try await tx.deleteSlot(vaultID: vaultID, slotID: slotID, kind: kind, now: now) else { throw StoreError.notFound("slot") }
             try await tx.audit(Self.event(principal, action, context: context, vaultID: vaultID, slotID: slotID, now: now))
         }
         return Response(status: .noContent)
+    }
+}
+
+/// What a route needs of the caller's slot in a vault.
+///
+/// Why roles are checked here, on the server: a read-only share must not be able to plant
+/// names or values a pipeline will run with (docs/security.md, "who chooses the names"); the
+/// client cannot enforce that for other people's clients.
+enum VaultPermission: Sendable {
+    /// Read the vault's items: any accepted slot.
+    case read
+    /// Change items: the owner, or a share with role `write`.
+    case writeItems
+    /// Slots, machines, rekey, delete and the audit log: the owner only.
+    case owner
+
+    func allows(_ access: VaultAccess) -> Bool {
+        switch self {
+        case .read: return true
+        case .writeItems: return access.canWriteItems
+        case .owner: return access.kind == SlotKind.owner.rawValue
+        }
+    }
+
+    var refusal: String {
+        switch self {
+        case .read, .owner: return "only the vault's owner may do this"
+        case .writeItems: return "this vault was shared with you read-only; ask its owner for a write share"
+        }
     }
 }

@@ -47,7 +47,8 @@ struct VaultController {
 
     static func slotView(_ row: VaultWithSlot) -> SlotView {
         SlotView(slotID: row.slotID, kind: row.kind, accountID: row.accountID, wrappedVK: row.wrappedVK, grantedBy: row.grantedBy,
-                 grantedByPublicKey: row.grantedByPublicKey, createdAt: Clock.rfc3339(row.createdAt))
+                 grantedByPublicKey: row.grantedByPublicKey, createdAt: Clock.rfc3339(row.createdAt), grantedByEmail: row.grantedByEmail,
+                 role: row.kind == SlotKind.owner.rawValue ? "owner" : row.role, accepted: row.acceptedAt != nil)
     }
 
     func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
@@ -59,9 +60,9 @@ struct VaultController {
     func delete(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.delete", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.delete", need: .owner)
         let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
             try await tx.tombstoneVault(id: vaultID, now: now)
             try await tx.audit(Services.event(principal, "vault.delete", context: context, vaultID: vaultID, now: now))
         }
@@ -71,7 +72,7 @@ struct VaultController {
     func slots(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "slot.list", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "slot.list", need: .owner)
         let (humans, machines) = try await services.database.read { tx in
             (try await tx.humanSlots(vaultID: vaultID), try await tx.machineSlots(vaultID: vaultID))
         }
@@ -81,15 +82,20 @@ struct VaultController {
     func share(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "share.create", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "share.create", need: .owner)
         let body = try await JSONBody.decode(CreateShareRequest.self, from: request, limit: services.config.maxBodyBytes)
+        // Why read by default: whoever can write a vault chooses the names and values every
+        // pipeline pulling it runs with (docs/security.md); writing is granted, never assumed.
+        let role = body.role.flatMap(ShareRole.init(rawValue:)) ?? .read
         let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
+            guard body.accountID != principal.accountID else { throw StoreError.duplicate("a slot for this account in this vault") }
             guard try await tx.account(id: body.accountID) != nil else { throw StoreError.notFound("account") }
+            // The share is an invitation: it opens nothing until its recipient accepts it.
             try await tx.insertSlot(SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .share, accountID: body.accountID,
-                                               grantedBy: principal.accountID, wrappedVK: body.wrappedVK, createdAt: now))
+                                               grantedBy: principal.accountID, wrappedVK: body.wrappedVK, createdAt: now, role: role))
             try await tx.audit(Services.event(principal, "share.create", context: context, vaultID: vaultID, slotID: body.slotID,
-                                              target: body.accountID, now: now))
+                                              target: body.accountID, detail: "role=\(role.rawValue)", now: now))
         }
         let rows = try await services.database.read { tx in try await tx.humanSlots(vaultID: vaultID) }
         guard let row = rows.first(where: { $0.slotID == body.slotID }) else { throw APIError.notFound("slot") }
@@ -103,12 +109,12 @@ struct VaultController {
     func rekey(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.rekey", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.rekey", need: .owner)
         let body = try await JSONBody.decode(RekeyRequest.self, from: request, limit: services.config.maxRekeyBodyBytes)
         let now = Clock.nowMillis()
         let slots = body.slots.map { SlotRekey(slotID: $0.slotID, wrappedVK: $0.wrappedVK, unwrapKeyEscrow: $0.unwrapKeyEscrow, encLabel: $0.encLabel) }
         let items = body.items.map { ItemRecord(keyRef: $0.keyRef, encName: $0.encName, encValue: $0.encValue, updatedAt: now, deleted: false) }
-        try await services.writeInVault(vaultID, principal: principal, ownerOnly: true) { tx, _ in
+        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
             try await tx.rekeyVault(vaultID: vaultID, ownerAccountID: principal.accountID, encName: body.encName,
                                     wrappedIndexKey: body.wrappedIndexKey, slots: slots, items: items, now: now)
             try await tx.audit(Services.event(principal, "vault.rekey", context: context, vaultID: vaultID, now: now))
@@ -119,7 +125,7 @@ struct VaultController {
     func audit(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "audit.read", ownerOnly: true)
+        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "audit.read", need: .owner)
         var limit = 1000
         if let text = request.uri.queryParameters["limit"] {
             guard let value = Int(text), value > 0, value <= 10_000 else { throw APIError.badRequest(field: "limit", "must be 1 to 10000") }
@@ -131,7 +137,7 @@ struct VaultController {
             AuditEvent(time: Clock.rfc3339(row.time), actorID: row.actorID, actorKind: row.actorKind, action: row.action,
                        vaultID: row.vaultID, slotID: row.slotID, targetAccountID: row.targetAccountID,
                        keyRefs: row.keyRefs.isEmpty ? [] : row.keyRefs.split(separator: ",").map(String.init),
-                       clientAddress: row.clientAddress, outcome: row.outcome)
+                       clientAddress: row.clientAddress, outcome: row.outcome, detail: row.detail)
         }))
     }
 }

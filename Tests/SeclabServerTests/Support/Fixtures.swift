@@ -103,6 +103,12 @@ struct TestVault: Sendable {
         guard result.status == 201 else { throw TestFailure("create vault: HTTP \(result.status) \(result.text)") }
         return vault
     }
+
+    /// A well-formed create request with chosen ids (for id-reuse checks).
+    static func request(vaultID: String, ownerSlotID: String) -> CreateVaultRequest {
+        CreateVaultRequest(vaultID: vaultID, encName: Fake.aead(bytes: 8), wrappedIndexKey: Fake.aead(bytes: 32),
+                           ownerSlot: OwnerSlot(slotID: ownerSlotID, wrappedVK: Fake.hpke()))
+    }
 }
 
 /// A machine credential made by the owner's client (spec §6.2): the test keeps MK and the
@@ -123,5 +129,11 @@ struct TestMachine: Sendable {
         let result = try await client.send("POST", "/v1/vaults/\(vaultID)/machines", json: body)
         guard result.status == 201 else { throw TestFailure("create machine: HTTP \(result.status) \(result.text)") }
         return machine
+    }
+
+    /// A well-formed machine-slot request with a chosen slot id (for id-reuse checks).
+    static func request(slotID: String) -> CreateMachineSlotRequest {
+        CreateMachineSlotRequest(slotID: slotID, encLabel: Fake.aead("ci-label"), wrappedVK: Fake.aead(bytes: 32),
+                                 unwrapKeyEscrow: Fake.hpke(), authSecret: Fake.b64u(32))
     }
 }
