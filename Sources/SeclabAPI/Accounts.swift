@@ -64,16 +64,19 @@ public struct ChangePassphraseRequest: ValidatedRequest, Equatable {
     public var srpVerifier: String
     /// The same private key, wrapped under the new AUK.
     public var encPrivateKey: String
+    /// A fresh SRP proof of the *current* passphrase (a `srp/start` of the caller's own
+    /// account, answered with M1): a session token alone cannot change the passphrase.
+    public var proof: SRPFinishRequest?
 
     enum CodingKeys: String, CodingKey {
         case kdfProfile = "kdf_profile", saltAUK = "salt_auk", saltSRP = "salt_srp"
-        case srpVerifier = "srp_verifier", encPrivateKey = "enc_private_key"
+        case srpVerifier = "srp_verifier", encPrivateKey = "enc_private_key", proof
     }
 
     /// Memberwise.
-    public init(kdfProfile: String, saltAUK: String, saltSRP: String, srpVerifier: String, encPrivateKey: String) {
+    public init(kdfProfile: String, saltAUK: String, saltSRP: String, srpVerifier: String, encPrivateKey: String, proof: SRPFinishRequest? = nil) {
         self.kdfProfile = kdfProfile; self.saltAUK = saltAUK; self.saltSRP = saltSRP
-        self.srpVerifier = srpVerifier; self.encPrivateKey = encPrivateKey
+        self.srpVerifier = srpVerifier; self.encPrivateKey = encPrivateKey; self.proof = proof
     }
 
     /// Check every field's structure.
@@ -83,6 +86,10 @@ public struct ChangePassphraseRequest: ValidatedRequest, Equatable {
         try WireCheck.bytes(saltSRP, count: 16, field: "salt_srp")
         try WireCheck.bytes(srpVerifier, count: WireLimits.srpValueBytes, field: "srp_verifier")
         try WireCheck.aeadBlob(encPrivateKey, field: "enc_private_key", maxPlaintext: WireLimits.maxKeyBytes)
+        guard let proof else {
+            throw APIValidationError(field: "proof", reason: "a fresh SRP proof of the current passphrase is required (login_id, client_proof)")
+        }
+        do throws(APIValidationError) { try proof.validate() } catch { throw APIValidationError(field: "proof.\(error.field)", reason: error.reason) }
     }
 }
 

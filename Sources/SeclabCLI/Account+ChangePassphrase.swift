@@ -28,7 +28,7 @@ extension Account {
             let store = global.store
             let unlocker = Unlocker(global, unlock)
             let profile = try store.profile()
-            try unlocker.withSession { session throws(CLIFailure) in
+            try unlocker.withSession { session, currentPassphrase throws(CLIFailure) in
                 let newPassphrase = try unlocker.passphrase(prompt: "New passphrase: ", confirm: true, environment: "SECLAB_NEW_PASSPHRASE")
                 let secretKey: SecretKey
                 do { secretKey = try SecretKey(text: profile.secretKey) } catch {
@@ -36,7 +36,8 @@ extension Account {
                 }
                 Terminal.progress("re-wrapping the account key (deriving keys)")
                 let keySet = try owner { () throws(OwnerError) in
-                    try OwnerAccount.changePassphrase(session, newPassphrase: newPassphrase, secretKey: secretKey)
+                    try OwnerAccount.changePassphrase(session, currentPassphrase: currentPassphrase, newPassphrase: newPassphrase,
+                                                      secretKey: secretKey)
                 }
                 try store.write(CachedSession(server: session.client.baseURL, session: session, account: keySet), ProfileStore.sessionFile)
                 Terminal.note("passphrase changed; other sessions of this account have ended")

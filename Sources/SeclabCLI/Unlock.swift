@@ -51,6 +51,12 @@ struct Unlocker {
     /// Run `body` with a session: the cached one if fresh (one Argon2id), else an SRP login
     /// (two). A cached token the server refuses falls back to one fresh login, once.
     func withSession<T>(_ body: (OwnerSession) throws(CLIFailure) -> T) throws(CLIFailure) -> T {
+        try withSession { session, _ throws(CLIFailure) in try body(session) }
+    }
+
+    /// `withSession`, also handing `body` the passphrase read for it (a passphrase change
+    /// proves the current one to the server).
+    func withSession<T>(_ body: (OwnerSession, NormalizedPassphrase) throws(CLIFailure) -> T) throws(CLIFailure) -> T {
         let store = global.store
         let profile = try store.profile()
         let server = global.explicitServer ?? profile.server
@@ -70,7 +76,7 @@ struct Unlocker {
                                         passphrase: passphrase, secretKey: secretKey, pins: pins)
             }
             do {
-                return try finish(session, store: store, body)
+                return try finish(session, store: store) { session throws(CLIFailure) in try body(session, passphrase) }
             } catch let failure where failure.isSessionExpired {
                 store.remove(ProfileStore.sessionFile)
             }
@@ -82,7 +88,7 @@ struct Unlocker {
         }
         session.pins = pins
         try store.write(CachedSession(server: client.baseURL, session: session), ProfileStore.sessionFile)
-        return try finish(session, store: store, body)
+        return try finish(session, store: store) { session throws(CLIFailure) in try body(session, passphrase) }
     }
 
     private func finish<T>(_ session: OwnerSession, store: ProfileStore, _ body: (OwnerSession) throws(CLIFailure) -> T) throws(CLIFailure) -> T {

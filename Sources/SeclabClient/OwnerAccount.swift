@@ -47,33 +47,7 @@ public enum OwnerAccount {
     /// answer is used; the private key is then opened with the AUK (spec §5).
     public static func login(client: APIClient, email: String, passphrase: NormalizedPassphrase, secretKey: SecretKey,
                              expectedAccountID: SeclabID? = nil) throws(OwnerError) -> OwnerSession {
-        let srp = SRPClient()
-        let start: SRPStartResponse = try call("account") { () throws(ClientError) in
-            try client.send("POST", "/v1/auth/srp/start", body: SRPStartRequest(email: email, clientPublic: Base64URL.encode(srp.publicValue)),
-                            idempotent: false)
-        }
-        let accountID: SeclabID
-        let saltSRP: [UInt8]
-        let serverPublic: [UInt8]
-        do {
-            accountID = try SeclabID(text: start.accountID, what: "account_id")
-            saltSRP = try Base64URL.decode(start.saltSRP, count: 16, what: "salt_srp")
-            serverPublic = try Base64URL.decode(start.serverPublic, count: 512, what: "server_public")
-        } catch {
-            throw .integrity("the login challenge is malformed: \(error)")
-        }
-        try checkProfile(start.kdfProfile)
-        let x: SRPSecret
-        do {
-            x = try TwoSecretKeyDerivation.srpSecret(passphrase: passphrase, secretKey: secretKey, accountID: accountID,
-                                                     saltSRP: saltSRP, profile: passphraseProfile)
-        } catch { throw .invalidInput(error.description) }
-        let proof: SRPClientProof
-        do {
-            proof = try srp.respond(identity: accountID.bytes, salt: saltSRP, x: x.secretBytes, serverPublicValue: serverPublic)
-        } catch {
-            throw .integrity("the server's SRP value was refused: \(error)")
-        }
+        let (start, accountID, proof) = try prove(client: client, email: email, passphrase: passphrase, secretKey: secretKey)
         let finish: SRPFinishResponse
         do {
             finish = try client.send("POST", "/v1/auth/srp/finish",
@@ -104,16 +78,57 @@ public enum OwnerAccount {
         return session
     }
 
+    /// SRP-6a's first round trip and the client's answer M1 (spec §8): `srp/start`, then x
+    /// from the two secrets and the proof. Used by a login and by a passphrase change.
+    static func prove(client: APIClient, email: String, passphrase: NormalizedPassphrase,
+                      secretKey: SecretKey) throws(OwnerError) -> (start: SRPStartResponse, accountID: SeclabID, proof: SRPClientProof) {
+        let srp = SRPClient()
+        let start: SRPStartResponse = try call("account") { () throws(ClientError) in
+            try client.send("POST", "/v1/auth/srp/start", body: SRPStartRequest(email: email, clientPublic: Base64URL.encode(srp.publicValue)),
+                            idempotent: false)
+        }
+        let accountID: SeclabID
+        let saltSRP: [UInt8]
+        let serverPublic: [UInt8]
+        do {
+            accountID = try SeclabID(text: start.accountID, what: "account_id")
+            saltSRP = try Base64URL.decode(start.saltSRP, count: 16, what: "salt_srp")
+            serverPublic = try Base64URL.decode(start.serverPublic, count: 512, what: "server_public")
+        } catch {
+            throw .integrity("the login challenge is malformed: \(error)")
+        }
+        try checkProfile(start.kdfProfile)
+        let x: SRPSecret
+        do {
+            x = try TwoSecretKeyDerivation.srpSecret(passphrase: passphrase, secretKey: secretKey, accountID: accountID,
+                                                     saltSRP: saltSRP, profile: passphraseProfile)
+        } catch { throw .invalidInput(error.description) }
+        do {
+            return (start, accountID, try srp.respond(identity: accountID.bytes, salt: saltSRP, x: x.secretBytes, serverPublicValue: serverPublic))
+        } catch {
+            throw .integrity("the server's SRP value was refused: \(error)")
+        }
+    }
+
     /// Change the passphrase: new salts, the same private key re-wrapped under the new AUK and a
     /// new verifier; no vault or item is touched (spec §4, seed §04). Returns the new key set.
-    public static func changePassphrase(_ session: OwnerSession, newPassphrase: NormalizedPassphrase,
+    /// The request carries a fresh SRP proof of `currentPassphrase`: the server refuses a
+    /// change made with a session token alone (a stolen token must not lock the owner out).
+    public static func changePassphrase(_ session: OwnerSession, currentPassphrase: NormalizedPassphrase, newPassphrase: NormalizedPassphrase,
                                         secretKey: SecretKey) throws(OwnerError) -> AccountKeySet {
         let material = try derive(passphrase: newPassphrase, secretKey: secretKey, accountID: session.accountID, keys: session.keys)
+        let (start, accountID, proof) = try prove(client: session.client, email: session.keySet.email, passphrase: currentPassphrase,
+                                                  secretKey: secretKey)
+        guard accountID == session.accountID else { throw .integrity("the server answered the proof for another account") }
         let request = ChangePassphraseRequest(kdfProfile: passphraseProfile.rawValue, saltAUK: material.saltAUK, saltSRP: material.saltSRP,
-                                              srpVerifier: material.verifier, encPrivateKey: material.encPrivateKey)
-        try call("account") { () throws(ClientError) in
+                                              srpVerifier: material.verifier, encPrivateKey: material.encPrivateKey,
+                                              proof: SRPFinishRequest(loginID: start.loginID, clientProof: Base64URL.encode(proof.clientProof)))
+        do {
             try client(session).sendExpectingNoContent("PUT", "/v1/account/passphrase", body: request,
-                                                       authorization: session.authorization, idempotent: true)
+                                                       authorization: session.authorization, idempotent: false)
+        } catch {
+            if case .server(403, "proof_failed", _, _) = error { throw .incorrectCredentials }
+            throw translate(error, what: "account")
         }
         return AccountKeySet(accountID: session.accountID.text, email: session.keySet.email, kdfProfile: passphraseProfile.rawValue,
                              saltAUK: material.saltAUK, publicKey: session.keys.publicKey.text, encPrivateKey: material.encPrivateKey)

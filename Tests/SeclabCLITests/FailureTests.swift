@@ -119,4 +119,32 @@ struct FailureTests {
         device.passphrase = "new passphrase"
         #expect(try device.ok(["secret", "get", "v", "A"]).text == "value-a")
     }
+
+    @Test("a stolen session token alone cannot change the passphrase (issue 12 §10); the owner keeps logging in")
+    func stolenTokenCannotChangeThePassphrase() throws {
+        let server = try ServerProcess()
+        let device = try Device(server: server.baseURL, passphrase: "owner passphrase")
+        try device.ok(["account", "create", "--email", "victim@example.com"])
+        try device.ok(["vault", "create", "v"])
+        let session = try JSONSerialization.jsonObject(with: Data(contentsOf: device.configDir.appendingPathComponent("session.json"))) as? [String: Any]
+        let token = try #require(session?["token"] as? String)
+        // What the thief sends: a well-formed change with the token, without (or with a made-up) proof.
+        let attack = try python("""
+            import json, sys, base64, os, urllib.request
+            def b64(n): return base64.urlsafe_b64encode(os.urandom(n)).decode().rstrip("=")
+            body = {"kdf_profile": "p1", "salt_auk": b64(16), "salt_srp": b64(16), "srp_verifier": b64(512),
+                    "enc_private_key": "xc1." + b64(24) + "." + b64(48)}
+            codes = []
+            for proof in [None, {"login_id": "0b6f3b8e-9a4f-4c55-8a38-1f4f5e6d7c8b", "client_proof": b64(32)}]:
+                if proof: body["proof"] = proof
+                req = urllib.request.Request(sys.argv[1] + "/v1/account/passphrase", data=json.dumps(body).encode(), method="PUT",
+                                             headers={"Authorization": "Bearer " + sys.argv[2], "Content-Type": "application/json"})
+                try: codes.append(urllib.request.urlopen(req).status)
+                except urllib.error.HTTPError as e: codes.append(e.code)
+            print(" ".join(map(str, codes)))
+            """, [server.baseURL, token])
+        #expect(attack.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "400 403", "\(attack.stdout) \(attack.stderr)")
+        try device.ok(["account", "logout"])
+        #expect(try device.ok(["vault", "list"]).text.contains("v"), "the owner's passphrase still works")
+    }
 }

@@ -167,9 +167,18 @@ enum Scenarios {
             // Passphrase change ends every other session, keeps this one.
             let second = try await anonymous.login(owner)
             markers.append(second.token!)
-            let change = ChangePassphraseRequest(kdfProfile: "p1", saltAUK: Fake.b64u(16), saltSRP: Fake.b64u(16),
+            var change = ChangePassphraseRequest(kdfProfile: "p1", saltAUK: Fake.b64u(16), saltSRP: Fake.b64u(16),
                                                  srpVerifier: Fake.b64u(512), encPrivateKey: Fake.aead(bytes: 32))
+            // A session token alone (a stolen one) changes nothing: no proof, a wrong proof, a
+            // proof made for another account, a replayed proof are all refused.
+            #expect(try await ownerAPI.send("PUT", "/v1/account/passphrase", json: change).status == 400)
+            change.proof = try await anonymous.prove(owner, x: SecretBytes.random(count: 32)).request
+            #expect(try await ownerAPI.send("PUT", "/v1/account/passphrase", json: change).status == 403)
+            change.proof = try await anonymous.prove(friend).request
+            #expect(try await ownerAPI.send("PUT", "/v1/account/passphrase", json: change).status == 403)
+            change.proof = try await anonymous.prove(owner).request
             #expect(try await ownerAPI.send("PUT", "/v1/account/passphrase", json: change).status == 204)
+            #expect(try await ownerAPI.send("PUT", "/v1/account/passphrase", json: change).status == 403, "a proof is used once")
             #expect(try await anonymous.authorized(second).get("/v1/vaults").status == 401)
             #expect(try await ownerAPI.get("/v1/vaults").status == 200)
             #expect(try await ownerAPI.send("POST", "/v1/auth/logout").status == 204)

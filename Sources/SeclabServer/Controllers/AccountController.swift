@@ -47,6 +47,9 @@ struct AccountController {
         let principal = try await services.requireAccount(request, context: context)
         let body = try await JSONBody.decode(ChangePassphraseRequest.self, from: request, limit: services.config.maxBodyBytes)
         let now = Clock.nowMillis()
+        // validate() guarantees the proof is there; a token alone never changes the passphrase.
+        guard let proof = body.proof else { throw APIError.badRequest(field: "proof", "required") }
+        try await services.requireFreshProof(proof, accountID: principal.accountID, context: context, now: now)
         try await services.database.write { tx in
             try await tx.replacePassphrase(accountID: principal.accountID, kdfProfile: body.kdfProfile, saltAUK: body.saltAUK,
                                            saltSRP: body.saltSRP, srpVerifier: body.srpVerifier, encPrivateKey: body.encPrivateKey,

@@ -60,21 +60,27 @@ extension HTTPClient {
 
     /// SRP-6a login as the client would do it (spec §8), checking M2.
     func login(_ account: TestAccount) async throws -> TestAccount {
-        let client = SRPClient()
-        let start = try await send("POST", "/v1/auth/srp/start",
-                                   json: SRPStartRequest(email: account.email, clientPublic: Base64URL.encode(client.publicValue)))
-        guard start.status == 200 else { throw TestFailure("srp start: HTTP \(start.status) \(start.text)") }
-        let challenge = try start.json(SRPStartResponse.self)
-        let proof = try client.respond(identity: uuidBytes(challenge.accountID), salt: try Base64URL.decode(challenge.saltSRP),
-                                       x: account.x, serverPublicValue: try Base64URL.decode(challenge.serverPublic))
-        let finish = try await send("POST", "/v1/auth/srp/finish",
-                                    json: SRPFinishRequest(loginID: challenge.loginID, clientProof: Base64URL.encode(proof.clientProof)))
+        let (request, proof) = try await prove(account)
+        let finish = try await send("POST", "/v1/auth/srp/finish", json: request)
         guard finish.status == 200 else { throw TestFailure("srp finish: HTTP \(finish.status) \(finish.text)") }
         let session = try finish.json(SRPFinishResponse.self)
         try proof.verifyServerProof(try Base64URL.decode(session.serverProof))
         var loggedIn = account
         loggedIn.token = session.sessionToken
         return loggedIn
+    }
+
+    /// `srp/start` and the client's M1 for `account` (a login's first half, or the fresh proof a
+    /// passphrase change carries).
+    func prove(_ account: TestAccount, x: SecretBytes? = nil) async throws -> (request: SRPFinishRequest, proof: SRPClientProof) {
+        let client = SRPClient()
+        let start = try await send("POST", "/v1/auth/srp/start",
+                                   json: SRPStartRequest(email: account.email, clientPublic: Base64URL.encode(client.publicValue)))
+        guard start.status == 200 else { throw TestFailure("srp start: HTTP \(start.status) \(start.text)") }
+        let challenge = try start.json(SRPStartResponse.self)
+        let proof = try client.respond(identity: uuidBytes(challenge.accountID), salt: try Base64URL.decode(challenge.saltSRP),
+                                       x: x ?? account.x, serverPublicValue: try Base64URL.decode(challenge.serverPublic))
+        return (SRPFinishRequest(loginID: challenge.loginID, clientProof: Base64URL.encode(proof.clientProof)), proof)
     }
 
     func authorized(_ account: TestAccount) -> HTTPClient {
