@@ -15,7 +15,7 @@ extension Machine {
             discussion: """
                 The machine key is made here; the server gets only a hash-able auth secret. Store the \
                 credential in your CI's secret store: it is shown once.
-                Example: SECLAB_MACHINE_CREDENTIAL=$(seclab machine create prod --name ci-prod)
+                Example: SECLAB_MACHINE_KEY=$(seclab machine create prod --name ci-prod)   (the variable seclab-run reads)
                 """
         )
 

@@ -21,6 +21,7 @@ struct HelpTests {
         #expect(set.status == 0 && set.stdout.contains("stdin") && set.stdout.contains("--from-file"))
         let machine = try seclab(["machine", "create", "--help"])
         #expect(machine.stdout.contains("slmk2_") && machine.stdout.contains("--name"))
+        #expect(machine.stdout.contains("SECLAB_MACHINE_KEY=") && !machine.stdout.contains("SECLAB_MACHINE_CREDENTIAL"), "seclab-run reads SECLAB_MACHINE_KEY")
         let share = try seclab(["vault", "share", "--help"])
         #expect(share.stdout.contains("--fingerprint") && share.stdout.contains("--with"))
     }
