@@ -2,7 +2,7 @@ import Foundation
 
 /// The dotenv dialect of common `.env` files (python-dotenv, docker compose): `export `
 /// prefixes, `#` comments, unquoted values (trimmed, ` #` starts a comment), single quotes
-/// (literal, may span lines) and double quotes (escapes `\n \r \t \" \\ \$`, may span lines).
+/// (literal, may span lines) and double quotes (escapes `\n \r \t \" \\ \$ \``, may span lines).
 enum Dotenv {
     struct ParseError: Error, CustomStringConvertible {
         let line: Int
@@ -52,7 +52,7 @@ enum Dotenv {
                         case "n": value.append("\n")
                         case "r": value.append("\r")
                         case "t": value.append("\t")
-                        case "\"", "\\", "$", "'": value.unicodeScalars.append(next)
+                        case "\"", "\\", "$", "'", "`": value.unicodeScalars.append(next)
                         default: value.unicodeScalars.append(c); value.unicodeScalars.append(next)
                         }
                         if next == "\n" { line += 1 }
@@ -82,10 +82,35 @@ enum Dotenv {
         return result
     }
 
-    /// Render pairs as a dotenv file that `parse` (and common loaders) read back exactly.
-    static func render(_ pairs: [(name: String, value: String)]) -> String {
+    /// A name `render` refuses, with the reason.
+    struct RenderError: Error, CustomStringConvertible {
+        let name: String
+        var description: String {
+            "the secret name \(Terminal.shown(name)) cannot be written to a dotenv file: a sourced file runs any name that is not [A-Za-z_][A-Za-z0-9_]*"
+        }
+    }
+
+    /// Whether `name` is a shell variable name, `[A-Za-z_][A-Za-z0-9_]*`: the only names a
+    /// dotenv file can carry safely (`set -a; . ./.env` runs `A;touch x;B="…"` as commands).
+    static func isShellName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        return name.utf8.allSatisfy { c in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || c == UInt8(ascii: "_")
+        }
+    }
+
+    /// Render pairs as a dotenv file that `parse` (and common loaders) read back exactly and
+    /// that a POSIX shell can source without running anything.
+    ///
+    /// Why (issue 12, item 4): names are refused unless they are shell names (a name cannot
+    /// be quoted in dotenv); values are double-quoted with `\\`, `\"`, `\$` and `` \` ``
+    /// escaped, so neither parameter expansion nor command substitution can happen when the
+    /// file is sourced, and line breaks written as `\n`/`\r`.
+    static func render(_ pairs: [(name: String, value: String)]) throws(RenderError) -> String {
         var out = ""
         for (name, value) in pairs {
+            guard isShellName(name) else { throw RenderError(name: name) }
             var escaped = ""
             for c in value.unicodeScalars {
                 switch c {
@@ -94,14 +119,11 @@ enum Dotenv {
                 case "\n": escaped += "\\n"
                 case "\r": escaped += "\\r"
                 case "$": escaped += "\\$"
+                case "`": escaped += "\\`"
                 default: escaped.unicodeScalars.append(c)
                 }
             }
-            // A name that would read back as a comment, or lose a leading `export`, gets an
-            // `export ` of its own (found by Fuzz/: "export #=v" reads as the name "#").
-            let scalars = name.unicodeScalars
-            let export = scalars.first == "#" || scalars.starts(with: "export ".unicodeScalars) || scalars.starts(with: "export\t".unicodeScalars) ? "export " : ""
-            out += "\(export)\(name)=\"\(escaped)\"\n"
+            out += "\(name)=\"\(escaped)\"\n"
         }
         return out
     }

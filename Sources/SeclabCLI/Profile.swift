@@ -74,6 +74,8 @@ struct ProfileStore {
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: url(name).path) }
 
     func read<T: Decodable>(_ type: T.Type, _ name: String) throws(CLIFailure) -> T? {
+        // Why before reading: a planted pins.json or session.json would be trusted.
+        if FileManager.default.fileExists(atPath: directory.path) { try checkDirectory() }
         guard let data = FileManager.default.contents(atPath: url(name).path) else { return nil }
         do { return try JSONDecoder().decode(T.self, from: data) } catch {
             throw CLIFailure("\(url(name).path) is unreadable", hint: "remove it, then log in again", status: .profile)
@@ -107,10 +109,53 @@ struct ProfileStore {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
-            // Why again: an existing directory keeps its mode; the Secret Key must not be readable by others.
-            chmod(directory.path, 0o700)
         } catch {
             throw CLIFailure("cannot create the profile directory \(directory.path): \(error.localizedDescription)", status: .profile)
+        }
+        try checkDirectory()
+        // Why again: an existing directory keeps its mode; the Secret Key must not be readable
+        // by others. A chmod that fails is an error, not a shrug.
+        guard chmod(directory.path, 0o700) == 0 else {
+            throw CLIFailure("cannot make the profile directory \(directory.path) private (chmod 700): \(String(cString: strerror(errno)))",
+                             hint: "fix its permissions yourself, or choose another with --config-dir DIR", status: .profile)
+        }
+    }
+
+    /// Whether someone other than this user may write: the mode allows others, or a group
+    /// that is not the user's own primary group (with user private groups, a 0775 home is
+    /// still only the user's).
+    static func othersCanWrite(_ info: stat) -> Bool {
+        info.st_mode & 0o002 != 0 || (info.st_mode & 0o020 != 0 && info.st_gid != getegid())
+    }
+
+    /// Refuse a profile directory that another user owns or can write to, or whose parent
+    /// others can write to (they could swap the directory): its files would not be ours.
+    ///
+    /// Why (issue 12, item 11): the profile holds the Secret Key and the pinned keys of other
+    /// accounts; writing the Secret Key into someone else's directory hands it over, and
+    /// reading pins from it trusts their keys.
+    func checkDirectory() throws(CLIFailure) {
+        let path = directory.path
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw CLIFailure("cannot inspect the profile directory \(path): \(String(cString: strerror(errno)))", status: .profile)
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw CLIFailure("the profile path \(path) is not a directory", hint: "choose another with --config-dir DIR or SECLAB_CONFIG_DIR", status: .profile)
+        }
+        guard info.st_uid == geteuid() else {
+            throw CLIFailure("the profile directory \(path) belongs to another user (uid \(info.st_uid)), not to you (uid \(geteuid())): refusing to read or write your profile there",
+                             hint: "use a directory of your own: --config-dir DIR or SECLAB_CONFIG_DIR", status: .profile)
+        }
+        guard !Self.othersCanWrite(info) else {
+            throw CLIFailure("the profile directory \(path) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))): another user could have replaced its files",
+                             hint: "check the files in it, then run chmod 700 \(path)", status: .profile)
+        }
+        var parent = stat()
+        let parentPath = directory.deletingLastPathComponent().path
+        if stat(parentPath, &parent) == 0, Self.othersCanWrite(parent), parent.st_mode & 0o1000 == 0  /* S_ISVTX */ {
+            throw CLIFailure("the profile directory's parent \(parentPath) is writable by group or others without the sticky bit (mode \(String(parent.st_mode & 0o7777, radix: 8))): another user could replace the profile directory",
+                             hint: "use a directory whose parent only you can write: --config-dir DIR or SECLAB_CONFIG_DIR", status: .profile)
         }
     }
 

@@ -34,7 +34,7 @@ extension Secret {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
                 let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 try owner { () throws(OwnerError) in try session.deleteItem(in: opened, name: itemName) }
-                Terminal.note("deleted \(itemName.string) from vault '\(opened.name)'")
+                Terminal.note("deleted \(Terminal.shown(itemName.string)) from vault '\(Terminal.shown(opened.name))'")
             }
         }
     }

@@ -38,14 +38,20 @@ extension Secret {
                 var pairs = [(name: String, value: String)]()
                 for item in items {
                     guard let text = String(validating: item.value.unprotectedArray(), as: UTF8.self) else {
-                        throw CLIFailure("secret \(item.name.string) is not UTF-8 text and cannot be exported as \(format.rawValue)",
+                        throw CLIFailure("secret \(Terminal.shown(item.name.string)) is not UTF-8 text and cannot be exported as \(format.rawValue)",
                                          hint: "read it with `seclab secret get \(opened.name) \(item.name.string)`", status: .failure)
                     }
                     pairs.append((item.name.string, text))
                 }
                 switch format {
                 case .dotenv:
-                    Terminal.output(Array(Dotenv.render(pairs).utf8))
+                    // Nothing is printed unless every name can be written safely.
+                    let text: String
+                    do throws(Dotenv.RenderError) { text = try Dotenv.render(pairs) } catch {
+                        throw CLIFailure(error.description, hint: "export with --format json, or rename the secret (secret set NEW_NAME, then secret delete)",
+                                         status: .failure)
+                    }
+                    Terminal.output(Array(text.utf8))
                 case .json:
                     try JSONOutput.print(Dictionary(pairs, uniquingKeysWith: { $1 }))
                 }

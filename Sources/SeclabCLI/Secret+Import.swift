@@ -34,7 +34,7 @@ extension Secret {
             guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(dotenv) is not UTF-8") }
             do {
                 return try Dotenv.parse(text).map { pair in
-                    (try Validate.itemName(pair.name), SecretBytes(copying: Array(pair.value.utf8)))
+                    (try Validate.newItemName(pair.name), SecretBytes(copying: Array(pair.value.utf8)))
                 }
             } catch let error as Dotenv.ParseError {
                 throw ValidationError("\(dotenv): \(error)")
@@ -48,7 +48,7 @@ extension Secret {
                 for (name, value) in pairs {
                     _ = try owner { () throws(OwnerError) in try session.setItem(in: opened, name: name, value: value) }
                 }
-                Terminal.note("imported \(pairs.count) secret\(pairs.count == 1 ? "" : "s") into vault '\(opened.name)'")
+                Terminal.note("imported \(pairs.count) secret\(pairs.count == 1 ? "" : "s") into vault '\(Terminal.shown(opened.name))'")
             }
         }
     }

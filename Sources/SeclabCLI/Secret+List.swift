@@ -36,7 +36,7 @@ extension Secret {
                 if output.json {
                     try JSONOutput.print(items.map { Row(name: $0.name.string, updatedAt: $0.updatedAt) })
                 } else {
-                    for item in items { Terminal.output(line: "\(item.name.string)\t\(item.updatedAt)") }
+                    for item in items { Terminal.output(line: "\(Terminal.shown(item.name.string))\t\(Terminal.shown(item.updatedAt))") }
                 }
             }
         }

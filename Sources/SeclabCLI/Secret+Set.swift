@@ -24,7 +24,7 @@ extension Secret {
         @Argument(help: "The vault's name or id.")
         var vault: String
 
-        @Argument(help: "The secret's name (case-sensitive, no '=').")
+        @Argument(help: "The secret's name (case-sensitive; no '=', control characters or surrounding spaces; best [A-Za-z_][A-Za-z0-9_]*).")
         var name: String
 
         @Option(name: .customLong("from-file"), help: ArgumentHelp("Read the value from this file.", valueName: "file"))
@@ -32,7 +32,7 @@ extension Secret {
 
         func validate() throws {
             try Validate.nonEmpty(vault, "a vault name")
-            _ = try Validate.itemName(name)
+            _ = try Validate.newItemName(name)
             if unlock.passphraseStdin && fromFile == nil {
                 throw ValidationError("--passphrase-stdin uses stdin, so the value must come from --from-file")
             }
@@ -42,7 +42,7 @@ extension Secret {
         }
 
         func run() throws {
-            let itemName = try Validate.itemName(name)
+            let itemName = try Validate.newItemName(name)
             let value = try readValue()
             guard value.count <= Limits.maxValueBytes else {
                 throw CLIFailure("the value is \(value.count) bytes; the limit is 1 MiB", status: .usage)
@@ -50,7 +50,7 @@ extension Secret {
             try Unlocker(global, unlock).withSession { session throws(CLIFailure) in
                 let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 _ = try owner { () throws(OwnerError) in try session.setItem(in: opened, name: itemName, value: value) }
-                Terminal.note("set \(itemName.string) in vault '\(opened.name)'")
+                Terminal.note("set \(Terminal.shown(itemName.string)) in vault '\(Terminal.shown(opened.name))'")
             }
         }
 

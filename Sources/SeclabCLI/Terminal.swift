@@ -28,25 +28,71 @@ enum Terminal {
 
     /// `seclab: error: …` and, if given, `seclab: hint: …`.
     static func error(_ message: String, hint: String?) {
-        write("seclab: \(label("error:", colour: "1;31")) \(message)\n")
-        if let hint { write("seclab: \(label("hint:", colour: "1;33")) \(hint)\n") }
+        write("seclab: \(label("error:", colour: "1;31")) \(safe(message))\n")
+        if let hint { write("seclab: \(label("hint:", colour: "1;33")) \(safe(hint))\n") }
     }
 
     /// `seclab: warning: …`.
-    static func warning(_ message: String) { write("seclab: \(label("warning:", colour: "1;33")) \(message)\n") }
+    static func warning(_ message: String) { write("seclab: \(label("warning:", colour: "1;33")) \(safe(message))\n") }
 
     /// A note to the person (stderr).
-    static func note(_ message: String) { write("seclab: \(message)\n") }
+    static func note(_ message: String) { write("seclab: \(safe(message))\n") }
 
     /// A progress line for slow steps (Argon2id, rekey), on a terminal only.
     static func progress(_ message: String) {
-        if stderrIsTTY { write("seclab: \(message)…\n") }
+        if stderrIsTTY { write("seclab: \(safe(message))…\n") }
     }
 
     /// Raw bytes to stdout.
     static func output(_ bytes: [UInt8]) { FileHandle.standardOutput.write(Data(bytes)) }
-    /// A line to stdout.
-    static func output(line: String) { output(Array((line + "\n").utf8)) }
+    /// A display line to stdout (a listing row): control characters inside it are escaped
+    /// (tabs kept: they separate the columns; fields escape their own with `shown`).
+    static func output(line: String) { output(Array((safe(line, keepTabs: true) + "\n").utf8)) }
+
+    // MARK: Text from elsewhere (issue 12, items 4 and 12)
+    //
+    // Names, labels and server text can come from another account (a share) or a hostile
+    // server. Printed raw, an ESC sequence rewrites the terminal, a line break fakes a
+    // `seclab:` line or a CI workflow command (GitHub's `::cmd::` at a line start, `##[cmd]`
+    // anywhere: actions/runner src/Runner.Common/ActionCommand.cs), a bidirectional control
+    // makes one name read as another. Every message and listing line therefore goes through
+    // `safe`, and single fields through `shown`.
+
+    /// Whether a scalar must not reach a terminal or a log as is: C0 and C1 controls and DEL,
+    /// line and paragraph separators, bidirectional formatting characters.
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+
+    /// `\xNN` below U+0080, else `\u{NNNN}`.
+    static func escape(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return scalar.value < 0x80 ? "\\x" + String(repeating: "0", count: max(0, 2 - digits.count)) + digits
+            : "\\u{" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "}"
+    }
+
+    /// A whole line with every such character escaped (and `##[` as `##\x5B`).
+    static func safe(_ text: String, keepTabs: Bool = false) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0) && !(keepTabs && $0 == "\t") }) || text.contains("##[") else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if needsEscape(scalar) && !(keepTabs && scalar == "\t") { out += escape(scalar) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out.replacingOccurrences(of: "##[", with: "##\\x5B")
+    }
+
+    /// One field (a secret or vault name, a label) for display: `safe` plus tabs and `\`
+    /// escaped, so it can neither break a column nor pass for an escape.
+    static func shown(_ field: String) -> String {
+        var out = ""
+        for scalar in field.unicodeScalars {
+            if scalar == "\\" { out += "\\\\" } else if needsEscape(scalar) { out += escape(scalar) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out.replacingOccurrences(of: "##[", with: "##\\x5B")
+    }
 
     /// Ask on /dev/tty without echo. Nil when there is no terminal.
     static func readHidden(prompt: String) -> String? {

@@ -41,8 +41,8 @@ extension Vault {
                 }
                 if invitations.isEmpty { Terminal.note("no invitations"); return }
                 for invitation in invitations {
-                    let name = invitation.vault.map { Display.escaped($0.name) } ?? "(does not open: decline it)"
-                    Terminal.output(line: "\(invitation.vaultID)\t\(name)\t\(invitation.role)\tfrom \(Display.escaped(invitation.sharer))\tfingerprint \(invitation.fingerprint ?? "unreadable")")
+                    let name = invitation.vault.map { Terminal.shown($0.name) } ?? "(does not open: decline it)"
+                    Terminal.output(line: "\(invitation.vaultID)\t\(name)\t\(invitation.role)\tfrom \(Terminal.shown(invitation.sharer))\tfingerprint \(invitation.fingerprint ?? "unreadable")")
                 }
             }
         }
@@ -75,7 +75,7 @@ extension Vault {
                 let invitation = try owner { () throws(OwnerError) in try session.invitation(vault) }
                 var checked = fingerprint
                 if checked == nil, let shown = invitation.fingerprint, invitation.problem == nil {
-                    Terminal.note("\(Display.escaped(invitation.sharer)) shares with key fingerprint \(shown)")
+                    Terminal.note("\(Terminal.shown(invitation.sharer)) shares with key fingerprint \(shown)")
                     if Terminal.stdinIsTTY {
                         guard Terminal.confirm("Does the sender confirm this fingerprint (compare out of band)?") == true else {
                             throw CLIFailure("not accepted", hint: "compare the fingerprint with the sender, then try again", status: .failure)
@@ -85,9 +85,9 @@ extension Vault {
                 }
                 let opened = try owner { () throws(OwnerError) in try session.accept(invitation, fingerprint: checked) }
                 if checked == nil {
-                    Terminal.warning("accepted without checking the sender's key fingerprint; compare it with \(Display.escaped(invitation.sharer)) out of band")
+                    Terminal.warning("accepted without checking the sender's key fingerprint; compare it with \(Terminal.shown(invitation.sharer)) out of band")
                 }
-                Terminal.note("accepted vault '\(Display.escaped(opened.name))' (\(opened.role)) from \(Display.escaped(invitation.sharer))")
+                Terminal.note("accepted vault '\(Terminal.shown(opened.name))' (\(opened.role)) from \(Terminal.shown(invitation.sharer))")
             }
         }
     }

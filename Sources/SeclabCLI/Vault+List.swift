@@ -44,17 +44,17 @@ extension Vault {
                     })
                 } else {
                     for vault in vaults {
-                        Terminal.output(line: "\(Display.escaped(vault.name))\t\(vault.id.text)\t\(vault.roleText)")
+                        Terminal.output(line: "\(Terminal.shown(vault.name))\t\(vault.id.text)\t\(vault.roleText)")
                     }
                     for broken in listing.broken {
-                        Terminal.output(line: "(does not open)\t\(broken.vaultID)\tbroken, shared by \(Display.escaped(broken.sharer))")
+                        Terminal.output(line: "(does not open)\t\(broken.vaultID)\tbroken, shared by \(Terminal.shown(broken.sharer))")
                     }
                 }
                 for case let .unverified(fingerprint) in vaults.map(\.trust) {
                     Terminal.warning("a vault shared with you was sealed by a key you have not verified (fingerprint \(fingerprint)); compare it with the vault's owner out of band")
                 }
                 for broken in listing.broken {
-                    Terminal.warning("vault \(broken.vaultID), shared with you by \(Display.escaped(broken.sharer)), does not open and is never used (\(Display.escaped(broken.reason))); leave it with `seclab vault decline \(broken.vaultID)`")
+                    Terminal.warning("vault \(broken.vaultID), shared with you by \(Terminal.shown(broken.sharer)), does not open and is never used (\(Terminal.shown(broken.reason))); leave it with `seclab vault decline \(broken.vaultID)`")
                 }
                 let pending = (try? session.invitations().count) ?? 0
                 if pending > 0 {

@@ -51,13 +51,13 @@ extension Vault {
                                   sharedBy: opened.isOwner ? nil : (opened.slot.grantedByEmail ?? opened.slot.grantedBy),
                                   granterKey: opened.trustText, shares: shares, machines: machines)
                 if output.json { try JSONOutput.print(shown); return }
-                var lines = ["name:\t\(Display.escaped(shown.name))", "id:\t\(shown.id)", "role:\t\(opened.roleText)",
+                var lines = ["name:\t\(Terminal.shown(shown.name))", "id:\t\(shown.id)", "role:\t\(opened.roleText)",
                              "owner:\t\(opened.isOwner ? "you" : "account \(shown.owner)")"]
-                if let sharedBy = shown.sharedBy { lines.append("shared by:\t\(Display.escaped(sharedBy))") }
+                if let sharedBy = shown.sharedBy { lines.append("shared by:\t\(Terminal.shown(sharedBy))") }
                 if let shares {
                     lines.append("shares:\t\(shares.isEmpty ? "none" : "")")
                     for share in shares {
-                        lines.append("  \(Display.escaped(share.email ?? "account \(share.account)"))\t\(share.role)\t\(share.accepted ? "accepted" : "invited, not accepted yet")")
+                        lines.append("  \(Terminal.shown(share.email ?? "account \(share.account)"))\t\(share.role)\t\(share.accepted ? "accepted" : "invited, not accepted yet")")
                     }
                 }
                 if let machines { lines.append("machines:\t\(machines)") }

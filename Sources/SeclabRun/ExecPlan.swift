@@ -54,12 +54,12 @@ public struct ExecPlan: Sendable {
             for item in items { byName[item.name.string] = item }
         }
         for name in options.require where byName[name] == nil {
-            throw RunFailure(RunExitCode.refused, "required secret '\(name)' is not in the vault")
+            throw RunFailure(RunExitCode.refused, "required secret \(Display.name(name)) is not in the vault")
         }
         var fileVariables = [String: String]()
         for spec in options.files {
             guard byName[spec.name] != nil else {
-                throw RunFailure(RunExitCode.refused, "secret '\(spec.name)' (asked for with --file) is not in the vault")
+                throw RunFailure(RunExitCode.refused, "secret \(Display.name(spec.name)) (asked for with --file) is not in the vault")
             }
             try EnvironmentPolicy.check(spec.variable, allowed: options.allowedNames, role: "file variable")
             fileVariables[spec.name] = spec.variable
@@ -76,7 +76,7 @@ public struct ExecPlan: Sendable {
             try EnvironmentPolicy.check(name, allowed: options.allowedNames, role: "secret name")
             let hasNUL = item.value.withUnsafeBytes { $0.contains(0) }
             if hasNUL {
-                throw .usage("secret '\(name)' contains a NUL byte and cannot be an environment variable",
+                throw .usage("secret \(Display.name(name)) contains a NUL byte and cannot be an environment variable",
                              hint: "deliver it as a file with --file \(name)")
             }
             injections.append(Injection(name: name, destination: .environment, value: item.value))
@@ -111,8 +111,8 @@ public struct ExecPlan: Sendable {
     public var dryRunReport: [String] {
         injections.map { injection in
             switch injection.destination {
-            case .environment: return "\(injection.name)\tenv\t\(injection.value.count) bytes"
-            case let .file(variable): return "\(injection.name)\tfile (path in $\(variable))\t\(injection.value.count) bytes"
+            case .environment: return "\(Display.escaped(injection.name))\tenv\t\(injection.value.count) bytes"
+            case let .file(variable): return "\(Display.escaped(injection.name))\tfile (path in $\(Display.escaped(variable)))\t\(injection.value.count) bytes"
             }
         }
     }

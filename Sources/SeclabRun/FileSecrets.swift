@@ -27,7 +27,7 @@ enum FileSecrets {
             }
             // Why seal: the child (and anything it spawns) can read the value but not alter it.
             guard ok, seclab_seal_readonly(fd) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
-                throw RunFailure(RunExitCode.failure, "could not prepare the in-memory file for '\(injection.name)'")
+                throw RunFailure(RunExitCode.failure, "could not prepare the in-memory file for \(Display.name(injection.name))")
             }
             plan.set(variable, "/dev/fd/\(fd)")
         }
@@ -50,12 +50,14 @@ enum FileSecrets {
         let directory = String(decoding: template.dropLast(), as: UTF8.self)
         for injection in plan.injections {
             guard case let .file(variable) = injection.destination else { continue }
-            let safeName = String(injection.name.map { $0 == "/" ? "_" : $0 })
+            // "." and ".." would name the directory or its parent, not a new file.
+            var safeName = String(injection.name.map { $0 == "/" ? "_" : $0 })
+            if safeName == "." || safeName == ".." { safeName = "_" + safeName }
             let path = directory + "/" + safeName
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o400)
             guard fd >= 0 else {
                 removeDirectory(directory)
-                throw RunFailure(RunExitCode.failure, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw RunFailure(RunExitCode.failure, "cannot write \(Display.name(path)): \(String(cString: strerror(errno)))")
             }
             injection.value.withUnsafeBytes { raw in writeAll(fd, Array(raw)) }
             close(fd)

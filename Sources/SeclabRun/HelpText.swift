@@ -14,16 +14,20 @@ extension SeclabRunMain {
       --server URL              server (https://…; http only to loopback)
       --credential-file PATH    read the slmk2_… credential from PATH
       --only NAME[,NAME...]     fetch only these secrets (names never leave this machine)
+      --only-file PATH          fetch only the names listed in PATH, one per line (# comments);
+                                commit it beside the pipeline: without a pin, whoever can
+                                write the vault chooses the names you get
       --require NAME[,NAME...]  fail before running if any is missing
       --file NAME[=VAR]         deliver NAME as a sealed in-memory file; $VAR (default NAME)
                                 holds its /dev/fd/N path
       --files-dir DIR           write file secrets as 0400 files in a fresh 0700 directory
                                 under DIR (tmpfs/ramfs only), removed when COMMAND exits
       --keep-existing           inherited variables win over secrets of the same name
-      --allow-name NAME[,...]   allow names refused by default (LD_*, PATH, BASH_ENV, …)
+      --allow-name NAME[,...]   allow a name of a refused family (LD_*, GIT_*, PYTHON*, *_proxy,
+                                PATH, HOME, …: see docs/seclab-run.md)
       --mask                    supervise COMMAND and replace secret values in its output with ***
       --mask-min-length N       do not mask values shorter than N bytes (default 6)
-      --no-github-mask          do not emit ::add-mask:: lines under GitHub Actions
+      --no-github-mask          do not write ::add-mask:: lines (to stderr) under GitHub Actions
       --dry-run                 print names, destinations and sizes (never values), run nothing
       --cacert FILE             trust this CA bundle (also SECLAB_CA_FILE)
       --allow-insecure-http     allow plain http to a non-loopback server

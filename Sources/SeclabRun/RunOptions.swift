@@ -5,8 +5,10 @@ public struct RunOptions: Sendable, Equatable {
     public var server: String?
     /// Read the credential from this file (`--credential-file`, `SECLAB_MACHINE_KEY_FILE`).
     public var credentialFile: String?
-    /// Fetch only these names (`--only`).
+    /// Fetch only these names (`--only`, plus the names of `--only-file`).
     public var only: [String]?
+    /// A committed file that lists the names to fetch, one per line (`--only-file`).
+    public var onlyFile: String?
     /// Fail unless these names are present (`--require`).
     public var require: [String] = []
     /// Deliver these as in-memory files: name → variable that receives the path (`--file NAME[=VAR]`).
@@ -44,7 +46,7 @@ public struct RunOptions: Sendable, Equatable {
     public init() {}
 
     public static func == (lhs: RunOptions, rhs: RunOptions) -> Bool {
-        lhs.server == rhs.server && lhs.credentialFile == rhs.credentialFile && lhs.only == rhs.only
+        lhs.server == rhs.server && lhs.credentialFile == rhs.credentialFile && lhs.only == rhs.only && lhs.onlyFile == rhs.onlyFile
             && lhs.require == rhs.require && lhs.files.map { "\($0.name)=\($0.variable)" } == rhs.files.map { "\($0.name)=\($0.variable)" }
             && lhs.filesDirectory == rhs.filesDirectory && lhs.keepExisting == rhs.keepExisting
             && lhs.allowedNames == rhs.allowedNames && lhs.mask == rhs.mask && lhs.maskMinimumLength == rhs.maskMinimumLength
@@ -94,6 +96,9 @@ public struct RunOptions: Sendable, Equatable {
             case "--server": options.server = try value(flag, inline)
             case "--credential-file": options.credentialFile = try value(flag, inline)
             case "--only": options.only = (options.only ?? []) + (try list(try value(flag, inline), flag))
+            case "--only-file":
+                guard options.onlyFile == nil else { throw .usage("--only-file given twice") }
+                options.onlyFile = try value(flag, inline)
             case "--require": options.require += try list(try value(flag, inline), flag)
             case "--file":
                 let spec = try value(flag, inline)
@@ -131,5 +136,31 @@ public struct RunOptions: Sendable, Equatable {
             throw .usage("no server configured", hint: "set SECLAB_SERVER or pass --server https://…")
         }
         return options
+    }
+
+    /// The names of an `--only-file`: one per line, surrounding spaces and tabs trimmed; empty
+    /// lines and lines starting with `#` are skipped. A file without a name is an error, so an
+    /// emptied file never turns into "nothing" silently.
+    public static func names(inOnlyFile bytes: [UInt8], path: String) throws(RunFailure) -> [String] {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .usage("--only-file \(Display.name(path)) is not UTF-8 text")
+        }
+        var names = [String]()
+        // Scalars, not Characters: "\r\n" is one Character and would never split at "\n".
+        for (number, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = raw
+            while let last = line.last, last == "\r" || last == " " || last == "\t" { line = line.dropLast() }
+            while let first = line.first, first == " " || first == "\t" { line = line.dropFirst() }
+            if line.isEmpty || line.first == "#" { continue }
+            let name = String(line)
+            guard !name.unicodeScalars.contains(where: Display.needsEscape) else {
+                throw .usage("--only-file \(Display.name(path)), line \(number + 1): \(Display.name(name)) contains a control character")
+            }
+            names.append(name)
+        }
+        guard !names.isEmpty else {
+            throw .usage("--only-file \(Display.name(path)) lists no names", hint: "write one secret name per line (# starts a comment)")
+        }
+        return names
     }
 }

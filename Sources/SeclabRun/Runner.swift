@@ -33,13 +33,14 @@ public enum SeclabRunMain {
     }
 
     static func report(_ failure: RunFailure) {
-        var text = "seclab-run: error: \(failure.message)\n"
-        if let hint = failure.hint { text += "seclab-run: hint: \(hint)\n" }
+        // Why escaped: messages can carry names and server text; one line stays one line.
+        var text = "seclab-run: error: \(Display.line(failure.message))\n"
+        if let hint = failure.hint { text += "seclab-run: hint: \(Display.line(hint))\n" }
         writeAll(2, Array(text.utf8))
     }
 
     static func run(arguments: [String], environment: [String: String], inherited: [[UInt8]]) throws(RunFailure) -> Int32 {
-        let options = try RunOptions.parse(arguments, environment: environment)
+        var options = try RunOptions.parse(arguments, environment: environment)
         if options.help { writeAll(1, Array(helpText.utf8)); return 0 }
         if options.version { writeAll(1, Array("seclab-run \(version)\n".utf8)); return 0 }
 
@@ -54,6 +55,12 @@ public enum SeclabRunMain {
             // re-issue them; the server's slot-id tombstones still stop a revoked slot from
             // being re-created, but only a v2 credential lets this machine check it (spec §11 A1).
             writeAll(2, Array("seclab-run: warning: this slmk1_ credential does not name its vault, so a pull cannot be checked against it; re-issue it with `seclab machine create` (slmk2_)\n".utf8))
+        }
+        if let path = options.onlyFile {
+            guard let bytes = readFile(path, limit: 1 << 20) else {
+                throw .usage("cannot read the --only-file \(Display.name(path)): \(errno == EFBIG ? "larger than 1 MiB" : String(cString: strerror(errno)))")
+            }
+            options.only = (options.only ?? []) + (try RunOptions.names(inOnlyFile: bytes, path: path))
         }
         var only: [ItemName]? = nil
         if let names = options.only {
@@ -90,7 +97,7 @@ public enum SeclabRunMain {
         }
 
         if environment["GITHUB_ACTIONS"] == "true" && options.githubMask {
-            emitGitHubMasks(plan.injections, minimumLength: options.maskMinimumLength)
+            GitHubMasks.emit(plan.injections, minimumLength: options.maskMinimumLength)
         }
 
         let supervise = options.mask || options.filesDirectory != nil
@@ -180,23 +187,20 @@ public enum SeclabRunMain {
         throw RunFailure(RunExitCode.notFound, "command not found: '\(command)'")
     }
 
-    /// `::add-mask::` for every line of every value, before the command prints anything.
-    static func emitGitHubMasks(_ injections: [Injection], minimumLength: Int) {
-        var out = [UInt8]()
-        for injection in injections {
-            for line in Masker.lines(of: injection.value.unprotectedArray()) where line.count >= minimumLength {
-                out += Array("::add-mask::".utf8)
-                for byte in line {
-                    switch byte {
-                    case UInt8(ascii: "%"): out += Array("%25".utf8)
-                    case UInt8(ascii: "\r"): out += Array("%0D".utf8)
-                    default: out.append(byte)
-                    }
-                }
-                out.append(UInt8(ascii: "\n"))
-            }
+    /// A whole file, or nil with errno set (EFBIG when it is larger than `limit`).
+    static func readFile(_ path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 { if errno == EINTR { continue }; return nil }
+            if count == 0 { return bytes }
+            bytes += buffer[0..<count]
+            if bytes.count > limit { errno = EFBIG; return nil }
         }
-        writeAll(1, out)
     }
 
     static func readSmallFile(_ path: String) -> String? {

@@ -120,8 +120,9 @@ import Glibc
     }
 
     func bash(_ script: String, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let result = try runProcess(URL(fileURLWithPath: "/bin/bash"), arguments: ["-e", "-c", "cd \"$REPO\"; " + script], environment: environment)
-        return (result.status, String(decoding: result.stdout, as: UTF8.self), result.stderr)
+        // Two pipes, as a CI runner gives a step (GitHub: ScriptHandler.cs).
+        let result = try runWithPipes(URL(fileURLWithPath: "/bin/bash"), arguments: ["-e", "-c", "cd \"$REPO\"; " + script], environment: environment)
+        return (result.status, String(decoding: result.stdout, as: UTF8.self), String(decoding: result.stderr, as: UTF8.self))
     }
 
     @Test func githubActionsWorkflowRuns() throws {
@@ -134,7 +135,7 @@ import Glibc
         let steps = Self.githubSteps(text, values: ["SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL,
                                                     "SECLAB_RUN_URL": downloads.url, "SECLAB_RUN_SHA256": downloads.sha256])
         #expect(steps.map(\.name) == ["Install seclab-run", "Deploy"])
-        var output = ""
+        var output = "", diagnostics = ""
         for step in steps {
             // As the runner does: $GITHUB_PATH entries are prepended to PATH for later steps.
             let added = (try String(contentsOf: githubPath, encoding: .utf8)).split(separator: "\n").map(String.init)
@@ -144,13 +145,19 @@ import Glibc
             let result = try bash(step.script, environment: environment)
             #expect(result.status == 0, "step '\(step.name)' failed: \(result.stderr)")
             output += result.stdout
+            diagnostics += result.stderr
         }
-        #expect(output.contains("::add-mask::" + RunFixture.secrets["API_TOKEN"]!))
+        // The runner reads ::add-mask:: lines from stderr (issue 12, item 9); stdout, the
+        // command's own output, holds neither them nor any value.
+        #expect(diagnostics.contains("::add-mask::" + RunFixture.secrets["API_TOKEN"]!))
         #expect(output.contains("deploy: ok"))
         #expect(output.contains("deploy: TLS_KEY       file /dev/fd/"))
-        // The runner consumes ::add-mask:: lines; everything else the job prints holds no value.
-        let printed = output.split(separator: "\n").filter { !$0.hasPrefix("::add-mask::") }.joined(separator: "\n")
-        for value in RunFixture.secrets.values where value.count >= 6 { #expect(!printed.contains(value)) }
+        #expect(!output.contains("::add-mask::"))
+        for value in RunFixture.secrets.values where value.count >= 6 { #expect(!output.contains(value)) }
+        let otherDiagnostics = diagnostics.split(separator: "\n").filter { !$0.hasPrefix("::add-mask::") }.joined(separator: "\n")
+        for value in RunFixture.secrets.values where value.count >= 6 { #expect(!otherDiagnostics.contains(value)) }
+        // The step pins its names with a file committed beside the workflow.
+        #expect(steps.last?.script.contains("--only-file ci-examples/deploy.names") == true)
     }
 
     @Test func gitlabJobRuns() throws {
@@ -171,16 +178,20 @@ import Glibc
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("deploy: ok"))
         #expect(!result.stdout.contains(RunFixture.secrets["API_TOKEN"]!))
+        #expect(lines.last?.contains("--only DATABASE_URL,API_TOKEN") == true)  // pinned
     }
 
     @Test func dockerEntrypointRunsAsPIDOne() throws {
         let text = try String(contentsOf: Self.examples.appendingPathComponent("Dockerfile"), encoding: .utf8)
-        #expect(text.contains(#"ENTRYPOINT ["seclab-run", "--"]"#))
+        #expect(text.contains(#"ENTRYPOINT ["seclab-run", "--only-file", "/app/seclab.names", "--"]"#))
+        #expect(text.contains("COPY ci-examples/deploy.names /app/seclab.names"))
         #expect(text.contains(#"CMD ["/app/deploy.sh"]"#))
         // No Docker engine here: the entrypoint runs as PID 1 of a new PID namespace instead,
-        // with the image's /app/deploy.sh being the repository's examples/deploy.sh.
+        // with the image's /app files being the repository's files they are copied from.
         let deploy = Binaries.packageRoot.appendingPathComponent("examples/deploy.sh").path
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/unshare"), arguments: ["--pid", "--fork", "--kill-child", try Binaries.url(named: "seclab-run").path, "--", deploy],
+        let names = Binaries.packageRoot.appendingPathComponent("ci-examples/deploy.names").path
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/unshare"), arguments: ["--pid", "--fork", "--kill-child", try Binaries.url(named: "seclab-run").path,
+                                                                                        "--only-file", names, "--", deploy],
                                     environment: ["SECLAB_MACHINE_KEY": fixture.credential, "SECLAB_SERVER": fixture.server.baseURL, "PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(String(decoding: result.stdout, as: UTF8.self).contains("deploy: ok"))

@@ -80,15 +80,37 @@ import Testing
         for value in RunFixture.secrets.values { #expect(!result.stdout.contains(value)) }
     }
 
-    @Test func emitsGitHubMasksPerLineBeforeTheCommand() throws {
-        let result = try fixture.run(["--", "/bin/echo", "started"], environment: ["GITHUB_ACTIONS": "true"])
-        let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.last == "started")
+    /// Issue 12, item 9: under GitHub Actions the `::add-mask::` lines go to stderr, which the
+    /// runner scans like stdout (ScriptHandler.cs), so a step's redirected stdout holds only the
+    /// command's output: no mask line and no value.
+    @Test func emitsGitHubMasksOnStderrNeverIntoRedirectedStdout() throws {
+        let seclabRun = try Binaries.url(named: "seclab-run")
+        let environment = ["SECLAB_SERVER": fixture.server.baseURL, "SECLAB_MACHINE_KEY": fixture.credential,
+                           "PATH": "/usr/bin:/bin", "GITHUB_ACTIONS": "true"]
+        let artifact = fixture.server.directory.appendingPathComponent("artifact-\(UUID().uuidString).txt")
+        let result = try runWithPipes(seclabRun, arguments: ["--", "/bin/echo", "started"], environment: environment, stdoutFile: artifact)
+        #expect(result.status == 0)
+        let written = try String(contentsOf: artifact, encoding: .utf8)
+        #expect(written == "started\n")
+        for value in RunFixture.secrets.values { #expect(!written.contains(value)) }
+        let lines = String(decoding: result.stderr, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines.contains("::add-mask::" + RunFixture.secrets["API_TOKEN"]!))
         #expect(lines.contains("::add-mask::MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"))
         #expect(!lines.contains("::add-mask::yes"))
-        let optOut = try fixture.run(["--no-github-mask", "--", "/bin/echo", "started"], environment: ["GITHUB_ACTIONS": "true"])
-        #expect(optOut.stdout == "started\n")
+
+        // stderr that is a file (the runner never reads it) or the same stream as stdout gets no
+        // mask lines, only a warning that the values are not redacted.
+        let toFile = try fixture.run(["--", "/bin/echo", "started"], environment: ["GITHUB_ACTIONS": "true"])
+        #expect(toFile.stdout == "started\n")
+        #expect(!toFile.stderr.contains("::add-mask::") && toFile.stderr.contains("stderr is a file"))
+        let merged = try runWithPipes(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exec \"$0\" -- /bin/echo started 2>&1", seclabRun.path],
+                                      environment: environment)
+        let mergedText = String(decoding: merged.stdout, as: UTF8.self)
+        #expect(!mergedText.contains("::add-mask::") && mergedText.contains("same stream as stdout") && mergedText.hasSuffix("started\n"))
+        for value in RunFixture.secrets.values where value.count >= 6 { #expect(!mergedText.contains(value)) }
+
+        let optOut = try runWithPipes(seclabRun, arguments: ["--no-github-mask", "--", "/bin/echo", "started"], environment: environment)
+        #expect(optOut.stdout == Array("started\n".utf8) && optOut.stderr.isEmpty)
     }
 
     @Test func refusesBadRevokedAndUnreachableCredentialsWithoutRunning() throws {
