@@ -116,6 +116,13 @@ enum Migrations {
                 "ALTER TABLE vaults ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
                 "CREATE INDEX audit_by_slot ON audit_events (slot_id, event_id)",
             ],
+            // 3 (issue 12 §6, §8): an audit row may stand for many alike failures or denials
+            // (`occurrences`), and keeps a bounded prefix of the key refs an action named with
+            // their full count (`key_ref_count`), so floods cannot push history out of reach.
+            [
+                "ALTER TABLE audit_events ADD COLUMN occurrences BIGINT NOT NULL DEFAULT 1",
+                "ALTER TABLE audit_events ADD COLUMN key_ref_count BIGINT NOT NULL DEFAULT 0",
+            ],
         ]
     }
 }

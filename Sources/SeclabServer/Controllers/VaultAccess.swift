@@ -11,11 +11,13 @@ extension Services {
 
     /// The caller's access to a live vault. "Not there", "deleted" and "no slot" are one 404
     /// (issue 3 §2: denials do not reveal existence); a share holder asking for an owner-only
-    /// action already knows the vault, so it gets a 403. Every denial is audited.
+    /// action already knows the vault, so it gets a 403. Every denial is audited (counted per window).
     func requireVault(_ vaultID: String, principal: AccountPrincipal, context: SeclabRequestContext, action: String, ownerOnly: Bool) async throws -> VaultAccess {
         let access = try await database.read { tx in try await tx.vaultAccess(vaultID: vaultID, accountID: principal.accountID) }
         guard let access, !ownerOnly || access.kind == SlotKind.owner.rawValue else {
-            try await auditAlone(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: Clock.nowMillis()))
+            // Aggregated (issue 12 §8): a removed share holder repeating a read must not fill
+            // the vault's log; the owner sees one row per window with its count.
+            aggregatedAudit.note(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: Clock.nowMillis()))
             if access == nil { throw APIError.notFound("vault") }
             throw APIError.forbidden("only the vault's owner may do this")
         }
