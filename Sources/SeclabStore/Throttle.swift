@@ -78,18 +78,18 @@ extension Transaction {
 
     /// Count one failure against each key and set its block under that key's policy.
     ///
-    /// Why a blocked key is left alone: a request refused while blocked must not extend the
-    /// block (issue 12 §5), and one that raced past the check must not either; the counter
-    /// only moves again once the block has run out.
+    /// Why a running block is never moved: a request refused while blocked never gets here
+    /// (it is refused before the work), and one that raced past the check while the block
+    /// began is a real guess, so it counts, but it must not extend the block (issue 12 §5).
+    /// The next failure after the block ends pays for the higher count.
     public func recordFailure(keys: [(key: ThrottleKey, policy: ThrottlePolicy)], now: Int64) async throws {
         for (key, policy) in keys {
             let failures = try await sql.raw("""
                 INSERT INTO throttles (throttle_key, failures, blocked_until, updated_at) VALUES (\(bind: key.text), 1, 0, \(bind: now))
                 ON CONFLICT (throttle_key) DO UPDATE SET
                     failures = CASE WHEN throttles.updated_at < \(bind: now - policy.resetAfterMillis) THEN 1
-                                    WHEN throttles.blocked_until > \(bind: now) THEN throttles.failures
                                     ELSE throttles.failures + 1 END,
-                    updated_at = CASE WHEN throttles.blocked_until > \(bind: now) THEN throttles.updated_at ELSE excluded.updated_at END
+                    updated_at = excluded.updated_at
                 RETURNING failures, blocked_until
                 """).first()
             guard let row = failures else { continue }
