@@ -54,10 +54,14 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     let services = Services(config: config, database: database, metrics: MetricsRegistry(), logger: logger,
                             machineAuth: try MachineAuthenticator(config: config), logins: LoginService(),
                             pullCache: PullCache(budgetBytes: config.pullCacheBytes),
-                            pullAudit: PullAuditWriter(database: database))
+                            pullAudit: PullAuditWriter(database: database), rates: RateLimiters(config),
+                            aggregatedAudit: AggregatedAudit(),
+                            heavyReads: BoundedGate(limit: config.heavyReadConcurrency, queueLimit: config.argon2QueueLimit))
 
     let router = Router(context: SeclabRequestContext.self)
+    router.add(middleware: ClientAddressMiddleware(trusted: config.trustedProxies))
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
+    router.add(middleware: HeavyRouteMiddleware(rekeys: BoundedGate(limit: config.rekeyConcurrency, queueLimit: 8)))
     OpsController(services: services).register(on: router)
     AccountController(services: services).register(on: router)
     LoginController(services: services).register(on: router)
@@ -65,6 +69,7 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     InvitationController(services: services).register(on: router)
     MachineController(services: services).register(on: router)
     ItemController(services: services).register(on: router)
+    AuditController(services: services).register(on: router)
 
     let server: HTTPServerBuilder
     if let certificate = config.tlsCertificatePath, let key = config.tlsKeyPath {
@@ -87,7 +92,10 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
         router: router,
         server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-        services: [ResourceService(services: services)],
+        // Shut down in reverse order: the aggregated audit is flushed before the database closes.
+        services: [ResourceService(services: services),
+                   AggregatedAuditService(audit: services.aggregatedAudit, database: database,
+                                          windowMillis: config.auditWindowMillis, logger: logger)],
         onServerRunning: { channel in
             // Tests and operators read the bound port from this line (port 0 picks one).
             let port = channel.localAddress?.port ?? config.port

@@ -30,7 +30,13 @@ public struct Serve: AsyncParsableCommand {
             SECLAB_LOG_LEVEL (trace…critical), SECLAB_SESSION_IDLE_SECONDS (default 1800), \
             SECLAB_SESSION_MAX_SECONDS (default 43200), SECLAB_CREDENTIAL_CACHE_SECONDS (default 60; 0 \
             turns the verified machine-credential cache off), SECLAB_PULL_CACHE_MB (default 64; 0 turns \
-            the cache of encoded pull items off). Flags win over the environment.
+            the cache of encoded pull items off), SECLAB_TRUSTED_PROXIES (comma-separated CIDRs), \
+            SECLAB_VAULT_MAX_ITEMS (default 10000), SECLAB_VAULT_MAX_BYTES (default 33554432), \
+            SECLAB_MAX_BODY_BYTES (default 65536), SECLAB_MAX_ITEM_BODY_BYTES (default 2097152), \
+            SECLAB_MAX_REKEY_BODY_BYTES (default 41943040), SECLAB_AUDIT_WINDOW_SECONDS (default 10: \
+            failures, throttles and denials are written as one counted row per window), \
+            SECLAB_REKEY_CONCURRENCY (default 1), SECLAB_HEAVY_READ_CONCURRENCY (default 4: whole-vault \
+            reads at once). Flags win over the environment.
             """
     )
 
@@ -49,6 +55,20 @@ public struct Serve: AsyncParsableCommand {
     /// PEM private key.
     @Option(name: .customLong("tls-key"), help: "PEM private key for TLS.")
     public var tlsKey: String?
+
+    /// Proxies whose forwarding headers name the client.
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp(
+        "A reverse proxy (address or CIDR) whose X-Forwarded-For/Forwarded headers name the client; repeatable.",
+        valueName: "CIDR"))
+    public var trustedProxies: [String] = []
+
+    /// Vault size limit, items.
+    @Option(name: .customLong("vault-max-items"), help: "Most live items in one vault (default 10000).")
+    public var vaultMaxItems: Int?
+
+    /// Vault size limit, bytes.
+    @Option(name: .customLong("vault-max-bytes"), help: "Most bytes of encrypted items in one vault (default 33554432, 32 MiB).")
+    public var vaultMaxBytes: Int?
 
     /// Allow plain HTTP off loopback.
     @Flag(name: .customLong("allow-insecure-http"), help: "Serve plain HTTP on a non-loopback address (only behind a TLS proxy).")
@@ -101,11 +121,40 @@ public struct Serve: AsyncParsableCommand {
             }
             config.pullCacheBytes = megabytes << 20
         }
+        let proxies = trustedProxies.isEmpty
+            ? (Self.environment("SECLAB_TRUSTED_PROXIES")?.split(separator: ",").map(String.init) ?? []) : trustedProxies
+        do { try config.setTrustedProxies(proxies) } catch { throw ValidationError(error.description) }
+        config.vaultMaxItems = try Self.number(vaultMaxItems, env: "SECLAB_VAULT_MAX_ITEMS", flag: "--vault-max-items",
+                                               range: 1...10_000_000, default: config.vaultMaxItems)
+        config.vaultMaxBytes = try Self.number(vaultMaxBytes, env: "SECLAB_VAULT_MAX_BYTES", flag: "--vault-max-bytes",
+                                               range: 1024...(1 << 34), default: config.vaultMaxBytes)
+        config.maxBodyBytes = try Self.number(nil, env: "SECLAB_MAX_BODY_BYTES", flag: "SECLAB_MAX_BODY_BYTES",
+                                              range: 4096...(1 << 30), default: config.maxBodyBytes)
+        config.maxItemBodyBytes = try Self.number(nil, env: "SECLAB_MAX_ITEM_BODY_BYTES", flag: "SECLAB_MAX_ITEM_BODY_BYTES",
+                                                  range: (1 << 20) + 4096...(1 << 30), default: config.maxItemBodyBytes)
+        config.maxRekeyBodyBytes = try Self.number(nil, env: "SECLAB_MAX_REKEY_BODY_BYTES", flag: "SECLAB_MAX_REKEY_BODY_BYTES",
+                                                   range: 4096...(1 << 30), default: config.maxRekeyBodyBytes)
+        config.auditWindowMillis = Int64(try Self.number(nil, env: "SECLAB_AUDIT_WINDOW_SECONDS", flag: "SECLAB_AUDIT_WINDOW_SECONDS",
+                                                         range: 1...3600, default: Int(config.auditWindowMillis / 1000))) * 1000
+        config.rekeyConcurrency = try Self.number(nil, env: "SECLAB_REKEY_CONCURRENCY", flag: "SECLAB_REKEY_CONCURRENCY",
+                                                  range: 1...64, default: config.rekeyConcurrency)
+        config.heavyReadConcurrency = try Self.number(nil, env: "SECLAB_HEAVY_READ_CONCURRENCY", flag: "SECLAB_HEAVY_READ_CONCURRENCY",
+                                                      range: 1...1024, default: config.heavyReadConcurrency)
         if let level = Self.environment("SECLAB_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("SECLAB_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
             config.logLevel = parsed
         }
         return config
+    }
+
+    /// A whole number from the flag, else the environment, else `default`; out of `range` is an error naming it.
+    static func number(_ flag: Int?, env: String, flag name: String, range: ClosedRange<Int>, default value: Int) throws -> Int {
+        let text = flag.map(String.init) ?? environment(env)
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ValidationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     /// Validate the cross-flag rules.

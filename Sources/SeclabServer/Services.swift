@@ -16,9 +16,15 @@ struct Services: Sendable {
     let pullCache: PullCache
     /// Group commit of the pulls' audit rows.
     let pullAudit: PullAuditWriter
+    /// Per-address and global token buckets of unauthenticated work (issue 12 §6).
+    let rates: RateLimiters
+    /// Audit rows of failures, throttles and denials, counted per window (issue 12 §6, §8).
+    let aggregatedAudit: AggregatedAudit
+    /// Bounds the reads that hold a whole vault in memory (issue 12 §7).
+    let heavyReads: BoundedGate
 
-    /// One audit row in its own write transaction: for denials and failed authentications,
-    /// whose action has no transaction of its own.
+    /// One audit row in its own write transaction: for events whose action has no
+    /// transaction of its own and that a stranger cannot cause in bulk.
     func auditAlone(_ event: AuditRecord) async throws {
         try await database.write { tx in try await tx.audit(event) }
     }
@@ -32,24 +38,58 @@ struct Services: Sendable {
 }
 
 /// The blocked-until check that runs before any Argon2id or modular exponentiation
-/// (issue 3 §3), and the failure counting after.
+/// (issue 3 §3), and the failure counting after (issue 12 §5).
 extension Services {
-    /// Throw 429 with Retry-After when any of `keys` is blocked.
-    func checkThrottle(keys: [String], kind: String, now: Int64) async throws {
+    /// Throw 429 with Retry-After when any of `keys` is blocked. The refusal is counted in
+    /// the aggregated audit and never extends the block.
+    func checkThrottle(keys: [ThrottleKey], kind: String, audit: AuditRecord, now: Int64) async throws {
         let until = try await database.read { tx in try await tx.blockedUntil(keys: keys) }
-        if until > now {
-            metrics.throttled(kind: kind)
-            throw APIError.throttled(retryAfterSeconds: max(1, (until - now + 999) / 1000))
-        }
+        if until > now { throw throttled(until: until, kind: kind, audit: audit, now: now) }
     }
 
-    static func addressKey(_ context: SeclabRequestContext) -> String { "addr:\(context.clientAddress ?? "unknown")" }
+    /// The 429 for a block lasting until `until`, counted and audited (aggregated).
+    func throttled(until: Int64, kind: String, audit: AuditRecord, now: Int64) -> APIError {
+        metrics.throttled(kind: kind)
+        var row = audit
+        row.outcome = "throttled"
+        aggregatedAudit.note(row)
+        return APIError.throttled(retryAfterSeconds: max(1, (until - now + 999) / 1000))
+    }
 
-    /// The counters one failed authentication increments: the principal's (when known) and
-    /// the client address's, each with its policy.
-    func failureKeys(principal: String?, context: SeclabRequestContext) -> [(key: String, policy: ThrottlePolicy)] {
-        var keys = [(key: Services.addressKey(context), policy: config.addressThrottle)]
-        if let principal { keys.append((key: principal, policy: config.throttle)) }
-        return keys
+    /// The counters one failed login increments: the account from this address (strict), the
+    /// account from anywhere (lenient) and the address (a much higher threshold).
+    func loginFailureKeys(accountID: String, context: SeclabRequestContext) -> [(key: ThrottleKey, policy: ThrottlePolicy)] {
+        [(.accountAddress(accountID, context.throttleSubject), config.accountAddressThrottle),
+         (.account(accountID), config.accountThrottle),
+         (.address(context.throttleSubject), config.addressThrottle)]
+    }
+
+    /// The counters a login checks before its modular exponentiation.
+    static func loginKeys(accountID: String, context: SeclabRequestContext) -> [ThrottleKey] {
+        [.accountAddress(accountID, context.throttleSubject), .account(accountID), .address(context.throttleSubject)]
+    }
+
+    /// 429 unless this address may fail once more (checked before the work an unknown
+    /// credential would cost, issue 12 §6).
+    func checkFailureRate(_ context: SeclabRequestContext, kind: String, audit: AuditRecord) throws {
+        guard rates.failures.allows(context.throttleSubject) else { throw limited(kind: kind, audit: audit) }
+    }
+
+    /// Count a failure from an unknown or malformed credential: its rate token and one
+    /// aggregated audit count, never a row of its own.
+    func noteFailure(_ context: SeclabRequestContext, kind: String, audit: AuditRecord) {
+        metrics.authFailure(kind: kind)
+        rates.failures.charge(context.throttleSubject)
+        aggregatedAudit.note(audit)
+    }
+
+    /// The 429 of a rate limit, counted and audited (aggregated).
+    func limited(kind: String, audit: AuditRecord) -> APIError {
+        metrics.throttled(kind: kind)
+        var row = audit
+        row.outcome = "limited"
+        aggregatedAudit.note(row)
+        return APIError(.tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry after 1 s",
+                        headers: [.retryAfter: "1"])
     }
 }

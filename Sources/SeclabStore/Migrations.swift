@@ -144,6 +144,13 @@ enum Migrations {
                 "UPDATE slots SET role = 'write' WHERE kind = 'share'",
                 "ALTER TABLE audit_events ADD COLUMN detail TEXT",
             ],
+            // 4 (issue 12 §6, §8): an audit row may stand for many alike failures or denials
+            // (`occurrences`), and keeps a bounded prefix of the key refs an action named with
+            // their full count (`key_ref_count`), so floods cannot push history out of reach.
+            [
+                "ALTER TABLE audit_events ADD COLUMN occurrences BIGINT NOT NULL DEFAULT 1",
+                "ALTER TABLE audit_events ADD COLUMN key_ref_count BIGINT NOT NULL DEFAULT 0",
+            ],
         ]
     }
 }

@@ -3,8 +3,10 @@ import SQLKit
 /// What a machine pull needs before it authenticates, read in one statement: the throttle of
 /// its keys and, when the slot exists in a live vault, the slot, the vault's keys and revision.
 public struct MachinePullState: Sendable, Equatable {
-    /// The latest `blocked_until` among the throttle keys asked about (0 when none).
+    /// The slot's `blocked_until` (0 when none).
     public var blockedUntil: Int64
+    /// True when the slot has a failure counter (a success then clears it).
+    public var hasFailures: Bool = false
     /// The slot and its vault, nil when there is no such machine slot in a live vault.
     public var slot: Slot?
 
@@ -30,6 +32,7 @@ public struct MachinePullState: Sendable, Equatable {
 /// The columns of `machinePullState`, all optional because the slot side of the join may be absent.
 private struct PullStateRow: Decodable {
     var blockedUntil: Int64?
+    var failures: Int64?
     var slotID: String?
     var vaultID: String?
     var ownerAccountID: String?
@@ -38,17 +41,19 @@ private struct PullStateRow: Decodable {
     var authHash: String?
     var revision: Int64?
     enum CodingKeys: String, CodingKey {
-        case blockedUntil = "blocked_until", slotID = "slot_id", vaultID = "vault_id", ownerAccountID = "owner_account_id"
+        case blockedUntil = "blocked_until", failures, slotID = "slot_id", vaultID = "vault_id", ownerAccountID = "owner_account_id"
         case wrappedVK = "wrapped_vk", wrappedIndexKey = "wrapped_index_key", authHash = "auth_hash", revision
     }
 }
 
 extension Transaction {
-    /// The throttle of `throttleKeys` and the machine slot `slotID` with its vault, in one
+    /// The throttle of the slot and the machine slot `slotID` with its vault, in one
     /// statement: a pull's only read before it knows whether it may run Argon2id (issue 3 §3).
-    public func machinePullState(slotID: String, throttleKeys: [String]) async throws -> MachinePullState {
+    public func machinePullState(slotID: String) async throws -> MachinePullState {
+        let key = ThrottleKey.slot(slotID).text
         let row = try await sql.raw("""
-            SELECT (SELECT MAX(blocked_until) FROM throttles WHERE throttle_key IN (\(binds: throttleKeys))) AS blocked_until,
+            SELECT (SELECT MAX(blocked_until) FROM throttles WHERE throttle_key = \(bind: key)) AS blocked_until,
+                (SELECT MAX(failures) FROM throttles WHERE throttle_key = \(bind: key)) AS failures,
                 s.slot_id, s.vault_id, v.owner_account_id, s.wrapped_vk, v.wrapped_index_key, s.auth_hash, v.revision
             FROM (SELECT 1 AS probe) AS p
             LEFT JOIN slots s ON s.slot_id = \(bind: slotID) AND s.kind = 'machine'
@@ -61,7 +66,7 @@ extension Transaction {
             slot = .init(slotID: slotID, vaultID: vaultID, ownerAccountID: owner, wrappedVK: wrappedVK,
                          wrappedIndexKey: wrappedIndexKey, authHash: authHash, revision: revision)
         }
-        return MachinePullState(blockedUntil: row.blockedUntil ?? 0, slot: slot)
+        return MachinePullState(blockedUntil: row.blockedUntil ?? 0, hasFailures: (row.failures ?? 0) > 0, slot: slot)
     }
 
     /// A live vault's revision, nil when the vault is gone.
@@ -79,8 +84,10 @@ public struct PullAudit: Sendable {
     public var slotID: String
     /// Its vault.
     public var vaultID: String
-    /// The key refs asked for, comma-joined (empty for "all").
+    /// The first `AuditRecord.maxKeyRefs` key refs asked for, comma-joined (empty for "all").
     public var keyRefs: String
+    /// How many key refs were asked for.
+    public var keyRefCount: Int64
     /// The client's address.
     public var clientAddress: String?
     /// The `crypto_pwhash_str` the pull was verified against.
@@ -88,15 +95,16 @@ public struct PullAudit: Sendable {
     /// The vault revision the answer was built for, or -1 when the pull already checked it
     /// (a pull that skipped its first read must find the revision unchanged).
     public var expectedRevision: Int64
-    /// Throttle keys that must not be blocked at `time`, or empty when the pull already checked them.
-    public var throttleKeys: [String]
+    /// The throttle key that must not be blocked at `time`, or nil when the pull already checked it.
+    public var throttleKey: ThrottleKey?
 
-    /// Memberwise.
+    /// Memberwise; `keyRefs` is cut to its first `AuditRecord.maxKeyRefs` (issue 12 §8: a row's size is bounded).
     public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String,
-                expectedRevision: Int64 = -1, throttleKeys: [String] = []) {
+                expectedRevision: Int64 = -1, throttleKey: ThrottleKey? = nil) {
         self.time = time; self.slotID = slotID; self.vaultID = vaultID
-        self.keyRefs = keyRefs.joined(separator: ","); self.clientAddress = clientAddress; self.authHash = authHash
-        self.expectedRevision = expectedRevision; self.throttleKeys = throttleKeys
+        self.keyRefs = keyRefs.prefix(AuditRecord.maxKeyRefs).joined(separator: ","); self.keyRefCount = Int64(keyRefs.count)
+        self.clientAddress = clientAddress; self.authHash = authHash
+        self.expectedRevision = expectedRevision; self.throttleKey = throttleKey
     }
 
     /// What decides whether the row is written: rows alike in this answer alike.
@@ -112,24 +120,22 @@ extension Transaction {
     public func auditPulls(_ pulls: [PullAudit]) async throws -> Set<String> {
         guard !pulls.isEmpty else { return [] }
         let rows = pulls.map { pull -> SQLQueryString in
-            // Unchecked throttles are a key nobody has and a time nothing is blocked past.
-            let keys = pull.throttleKeys + Array(repeating: "", count: max(0, 2 - pull.throttleKeys.count))
-            let blockedAfter = pull.throttleKeys.isEmpty ? Int64.max : pull.time
+            // An unchecked throttle is a NULL key, which matches no row.
             return """
                 (\(bind: pull.time), \(bind: pull.slotID), \(bind: pull.vaultID), \(bind: pull.keyRefs), \(bind: pull.clientAddress), \
-                \(bind: pull.authHash), \(bind: pull.expectedRevision), \(bind: keys[0]), \(bind: keys[1]), \(bind: blockedAfter))
+                \(bind: pull.authHash), \(bind: pull.expectedRevision), \(bind: pull.throttleKey?.text), \(bind: pull.keyRefCount))
                 """
         }.joined(separator: ", ")
-        // VALUES columns are named column1…column10 on both SQLite and PostgreSQL.
+        // VALUES columns are named column1…column9 on both SQLite and PostgreSQL.
         let written = try await sql.raw("""
             INSERT INTO audit_events (time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs,
-                                      client_address, outcome)
-            SELECT b.column1, b.column2, 'machine', 'machine.pull', b.column3, b.column2, NULL, b.column4, b.column5, 'ok'
+                                      client_address, outcome, occurrences, key_ref_count)
+            SELECT b.column1, b.column2, 'machine', 'machine.pull', b.column3, b.column2, NULL, b.column4, b.column5, 'ok', 1, b.column9
             FROM (VALUES \(rows)) AS b
             WHERE EXISTS (SELECT 1 FROM slots s JOIN vaults v ON v.vault_id = s.vault_id
                           WHERE s.slot_id = b.column2 AND s.kind = 'machine' AND s.auth_hash = b.column6 AND v.deleted_at IS NULL
                                 AND (b.column7 < 0 OR v.revision = b.column7))
-              AND NOT EXISTS (SELECT 1 FROM throttles t WHERE t.throttle_key IN (b.column8, b.column9) AND t.blocked_until > b.column10)
+              AND NOT EXISTS (SELECT 1 FROM throttles t WHERE t.throttle_key = b.column8 AND t.blocked_until > b.column1)
             RETURNING slot_id, client_address
             """).all()
         return Set(try written.map { row in

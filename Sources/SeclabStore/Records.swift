@@ -232,20 +232,31 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     public var keyRefs: String
     /// Client address.
     public var clientAddress: String?
-    /// `ok`, `denied`, `failed`, `throttled`.
+    /// `ok`, `denied`, `failed`, `throttled`, `limited`.
     public var outcome: String
+    /// How many events this row stands for: 1, or the count of alike failures and denials
+    /// aggregated over a window (issue 12 §6, §8).
+    public var occurrences: Int64
+    /// How many key refs the action named; `keyRefs` keeps at most `maxKeyRefs` of them.
+    public var keyRefCount: Int64
     /// A short fact about the action, e.g. `role=read` for a share (never content).
     public var detail: String?
 
+    /// Key refs kept per row: a row's size stays bounded whatever a request named (issue 12 §8).
+    public static let maxKeyRefs = 32
+
     enum CodingKeys: String, CodingKey {
         case time, actorID = "actor_id", actorKind = "actor_kind", action, vaultID = "vault_id", slotID = "slot_id"
-        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome, detail
+        case targetAccountID = "target_account_id", keyRefs = "key_refs", clientAddress = "client_address", outcome
+        case occurrences, keyRefCount = "key_ref_count", detail
     }
 
-    /// Memberwise; `keyRefs` is joined with commas.
-    public init(time: Int64, actorID: String?, actorKind: String, action: String, vaultID: String? = nil, slotID: String? = nil, targetAccountID: String? = nil, keyRefs: [String] = [], clientAddress: String?, outcome: String, detail: String? = nil) {
+    /// Memberwise; `keyRefs` is cut to its first `maxKeyRefs` and joined with commas.
+    public init(time: Int64, actorID: String?, actorKind: String, action: String, vaultID: String? = nil, slotID: String? = nil, targetAccountID: String? = nil, keyRefs: [String] = [], clientAddress: String?, outcome: String, occurrences: Int64 = 1, detail: String? = nil) {
         self.time = time; self.actorID = actorID; self.actorKind = actorKind; self.action = action; self.vaultID = vaultID
-        self.slotID = slotID; self.targetAccountID = targetAccountID; self.keyRefs = keyRefs.joined(separator: ",")
-        self.clientAddress = clientAddress; self.outcome = outcome; self.detail = detail
+        self.slotID = slotID; self.targetAccountID = targetAccountID
+        self.keyRefs = keyRefs.prefix(Self.maxKeyRefs).joined(separator: ",")
+        self.keyRefCount = Int64(keyRefs.count)
+        self.clientAddress = clientAddress; self.outcome = outcome; self.occurrences = occurrences; self.detail = detail
     }
 }

@@ -89,6 +89,20 @@ struct OwnerFlowTests {
         let audit = try device.ok(["audit", vaultName, "--json"])
         #expect(audit.text.contains("machine.revoke") && audit.text.contains("AFTER_REKEY"), "\(audit.text)")
 
+        // issue 12 §8: filters, pages with a printed cursor, and --all.
+        func rows(_ run: Run) throws -> [[String: Any]] { (try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]]) ?? [] }
+        let puts = try rows(try device.ok(["audit", vaultName, "--json", "--action", "item.put", "--since", "1h"]))
+        #expect(!puts.isEmpty && puts.allSatisfy { $0["action"] as? String == "item.put" })
+        #expect(try rows(try device.ok(["audit", vaultName, "--json", "--since", "2999-01-01T00:00:00Z"])).isEmpty)
+        let everything = try rows(try device.ok(["audit", vaultName, "--json", "--all"]))
+        let first = try device.ok(["audit", vaultName, "--json", "--limit", "2"])
+        let cursor = try #require(first.stderr.range(of: "--cursor ").map { first.stderr[$0.upperBound...].prefix { !$0.isWhitespace } })
+        let second = try rows(try device.ok(["audit", vaultName, "--json", "--limit", "2", "--cursor", String(cursor)]))
+        let firstRows = try rows(first)
+        #expect(firstRows.count == 2 && second.count == 2 && everything.count > 4)
+        #expect((firstRows + second).map { $0["time"] as? String } == everything.prefix(4).map { $0["time"] as? String })
+        #expect(try device.run(["audit", "--cursor", String(cursor)]).status != 0, "--cursor without a vault is refused")
+
         try device.ok(["vault", "create", "scratch"])
         try device.ok(["vault", "delete", "scratch"])
         #expect(!(try device.ok(["vault", "list"]).text.contains("scratch")))

@@ -97,7 +97,8 @@ struct ResurrectionAttackTests {
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1], timeout=30)
             for statement in ["DROP TABLE retired_ids", "ALTER TABLE slots DROP COLUMN role", "ALTER TABLE slots DROP COLUMN accepted_at",
-                              "ALTER TABLE audit_events DROP COLUMN detail", "DELETE FROM schema_migrations WHERE version >= 3"]:
+                              "ALTER TABLE audit_events DROP COLUMN detail", "ALTER TABLE audit_events DROP COLUMN occurrences",
+                              "ALTER TABLE audit_events DROP COLUMN key_ref_count", "DELETE FROM schema_migrations WHERE version >= 3"]:
                 db.execute(statement)
             db.commit()
             """, scene.server.databasePath], environment: ["PATH": "/usr/bin:/bin"])

@@ -16,6 +16,12 @@ import Synchronization
 ///   cache holds nothing that could be replayed or checked offline; an entry also records the
 ///   hash it was verified against, so a slot re-created with a new secret never matches.
 /// The database check that the slot still exists happens on every pull regardless.
+///
+/// An unknown slot id costs no Argon2id (issue 12 §6): slot ids are random 122-bit UUIDs
+/// chosen by their owner's client, so answering an unknown one faster than a known one
+/// tells a prober only that the random id they sent does not exist, which they knew. The
+/// earlier decoy verification let rotating addresses spend ~106 Argon2id runs a second on
+/// ids that exist nowhere and push real first pulls into the queue limit (503).
 final class MachineAuthenticator: Sendable {
     struct Entry { let authHash: String; let expires: Int64 }
 
@@ -26,9 +32,6 @@ final class MachineAuthenticator: Sendable {
     let pool: NIOThreadPool
     let queueLimit: Int
     let pending = Atomic<Int>(0)
-    /// A real m1 hash of a random secret: unknown slots are verified against it, so they
-    /// cost the same as known ones.
-    let decoyHash: String
 
     init(config: ServerConfig) throws {
         ttl = config.credentialCacheTTLMillis
@@ -36,7 +39,6 @@ final class MachineAuthenticator: Sendable {
         queueLimit = config.argon2QueueLimit
         pool = NIOThreadPool(numberOfThreads: config.argon2Concurrency)
         pool.start()
-        decoyHash = try SecretBytes.random(count: 32).withUnsafeBytes { try Argon2id.hashString(password: $0, profile: .m1) }
     }
 
     func shutdown() async { try? await pool.shutdownGracefully() }
@@ -72,25 +74,36 @@ final class MachineAuthenticator: Sendable {
         return entry.authHash
     }
 
-    /// True when `credential` matches `authHash` (nil hash: unknown slot, checked against the decoy).
-    func verify(_ credential: Credential, authHash: String?, now: Int64, metrics: MetricsRegistry) async throws -> Bool {
-        if let authHash, cachedHash(credential, now: now) == authHash {
-            metrics.credentialCache(hit: true)
-            return true
-        }
-        metrics.credentialCache(hit: false)
+    /// Run `work` on the Argon2id threads, within the queue limit (503 beyond it). Every
+    /// Argon2id of the server goes through here: verifications and the hashing of new machine
+    /// slots alike (issue 12 §6: slot creation used to bypass the limit).
+    func runLimited<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
         guard pending.add(1, ordering: .relaxed).newValue <= queueLimit else {
             pending.subtract(1, ordering: .relaxed)
             throw APIError.busy
         }
         defer { pending.subtract(1, ordering: .relaxed) }
-        let hash = authHash ?? decoyHash
+        return try await pool.runIfActive(work)
+    }
+
+    /// `crypto_pwhash_str(secret, m1)` of a new machine slot, within the queue limit.
+    func hash(_ secret: SecretBytes) async throws -> String {
+        try await runLimited { try secret.withUnsafeBytes { try Argon2id.hashString(password: $0, profile: .m1) } }
+    }
+
+    /// True when `credential` matches `authHash` (the slot's stored hash).
+    func verify(_ credential: Credential, authHash: String, now: Int64, metrics: MetricsRegistry) async throws -> Bool {
+        if cachedHash(credential, now: now) == authHash {
+            metrics.credentialCache(hit: true)
+            return true
+        }
+        metrics.credentialCache(hit: false)
         let secret = credential.secret
-        let ok = try await pool.runIfActive {
-            secret.withUnsafeBytes { Argon2id.verify(hashString: hash, password: $0) }
+        let ok = try await runLimited {
+            secret.withUnsafeBytes { Argon2id.verify(hashString: authHash, password: $0) }
         }
         metrics.argon2idRun()
-        guard ok, let authHash else { return false }
+        guard ok else { return false }
         guard ttl > 0 else { return true }  // cache turned off
         let tag = cacheTag(credential)
         cache.withLock { cache in

@@ -26,17 +26,18 @@ enum SessionTokens {
 }
 
 extension Services {
-    /// The session behind `Authorization: Bearer …`, or 401. A failed attempt is audited and
-    /// counted; the idle clock restarts at most once a minute (one write, not one per request).
+    /// The session behind `Authorization: Bearer …`, or 401. A failed attempt is counted in
+    /// the aggregated audit and against the address's failure rate (429 once spent: issue 12
+    /// §6); the idle clock restarts at most once a minute (one write, not one per request).
     func requireAccount(_ request: Request, context: SeclabRequestContext) async throws -> AccountPrincipal {
         let now = Clock.nowMillis()
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               let tokenHash = SessionTokens.hash(of: header.dropFirst("Bearer ".count)) else {
-            try await sessionFailure(context: context, now: now)
+            try sessionFailure(context: context, now: now)
         }
         let idle = config.sessionIdleMillis
         guard let session = try await database.read({ tx in try await tx.session(tokenHash: tokenHash, now: now, idleMillis: idle) }) else {
-            try await sessionFailure(context: context, now: now)
+            try sessionFailure(context: context, now: now)
         }
         if now - session.lastUsedAt > 60_000 {
             try await database.write { tx in try await tx.touchSession(tokenHash: tokenHash, now: now) }
@@ -44,10 +45,11 @@ extension Services {
         return AccountPrincipal(accountID: session.accountID, tokenHash: tokenHash)
     }
 
-    private func sessionFailure(context: SeclabRequestContext, now: Int64) async throws -> Never {
-        metrics.authFailure(kind: "session")
-        try await auditAlone(AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.session",
-                                         clientAddress: context.clientAddress, outcome: "failed"))
+    private func sessionFailure(context: SeclabRequestContext, now: Int64) throws -> Never {
+        let audit = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.session",
+                                clientAddress: context.clientAddress, outcome: "failed")
+        try checkFailureRate(context, kind: "session", audit: audit)
+        noteFailure(context, kind: "session", audit: audit)
         throw APIError.unauthorized
     }
 }

@@ -14,6 +14,12 @@ struct AccountController {
     }
 
     func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        // issue 12 §6, §13: open registration is rate limited per address and per server, which
+        // bounds both account floods and how fast 409s can test which e-mails are taken.
+        guard services.rates.registration.take(context.throttleSubject) else {
+            throw services.limited(kind: "register", audit: AuditRecord(time: Clock.nowMillis(), actorID: nil, actorKind: "anonymous",
+                                                                       action: "account.create", clientAddress: context.clientAddress, outcome: "limited"))
+        }
         let body = try await JSONBody.decode(RegisterAccountRequest.self, from: request, limit: services.config.maxBodyBytes)
         let now = Clock.nowMillis()
         let record = AccountRecord(
@@ -32,7 +38,13 @@ struct AccountController {
     }
 
     func lookup(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        _ = try await services.requireAccount(request, context: context)
+        let principal = try await services.requireAccount(request, context: context)
+        // issue 12 §13: a lookup answers whether an e-mail has an account; it needs a session
+        // and is rate limited per account, so enumerating e-mails is slow and attributable.
+        guard services.rates.lookup.take(principal.accountID) else {
+            throw services.limited(kind: "lookup", audit: Services.event(principal, "account.lookup", context: context, outcome: "limited",
+                                                                        now: Clock.nowMillis()))
+        }
         guard let raw = request.uri.queryParameters["email"] else { throw APIError.badRequest(field: "email", "query parameter is required") }
         // Why the catch: a field error thrown as is would be a bare 500 (found by scripts/api-fuzz).
         let email: String

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import SeclabAPI
 import SeclabStore
 
@@ -35,8 +36,11 @@ struct ItemController {
         }
         _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.list", need: .read)
         let includeTombstones = includeDeleted
-        let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, includeDeleted: includeTombstones) }
-        return try JSONBody.response(ItemList(items: items.map(Self.view)))
+        // Whole-vault reads hold the vault in memory while they encode it: bounded (issue 12 §7).
+        return try await services.heavyReads.run {
+            let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, includeDeleted: includeTombstones) }
+            return Self.itemList(items)
+        }
     }
 
     func put(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
@@ -44,10 +48,15 @@ struct ItemController {
         let vaultID = try Services.pathID(context, "vault_id")
         let keyRef = try Self.keyRef(context)
         _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.put", need: .writeItems)
-        let body = try await JSONBody.decode(PutItemRequest.self, from: request, limit: services.config.maxBodyBytes)
+        let body = try await JSONBody.decode(PutItemRequest.self, from: request, limit: services.config.maxItemBodyBytes)
         let now = Clock.nowMillis()
         let item = ItemRecord(keyRef: keyRef, encName: body.encName, encValue: body.encValue, updatedAt: now, deleted: false)
+        let (maxItems, maxBytes) = (services.config.vaultMaxItems, services.config.vaultMaxBytes)
         try await services.writeInVault(vaultID, principal: principal, need: .writeItems) { tx, _ in
+            // issue 12 §7: a vault's size is bounded, so every whole-vault read is too.
+            let usage = try await tx.vaultUsage(vaultID: vaultID, excluding: keyRef)
+            try Self.checkLimits(items: usage.items + 1, bytes: usage.bytes + item.encName.utf8.count + item.encValue.utf8.count,
+                                 maxItems: maxItems, maxBytes: maxBytes)
             try await tx.putItem(vaultID: vaultID, item)
             try await tx.audit(Services.event(principal, "item.put", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
         }
@@ -71,8 +80,35 @@ struct ItemController {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
         _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.batch_get", need: .read)
-        let body = try await JSONBody.decode(BatchGetRequest.self, from: request, limit: services.config.maxBodyBytes)
-        let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, keyRefs: body.keyRefs) }
-        return try JSONBody.response(ItemList(items: items.map(Self.view)))
+        let body = try await JSONBody.decode(BatchGetRequest.self, from: request, limit: services.config.maxItemBodyBytes)
+        return try await services.heavyReads.run {
+            let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, keyRefs: body.keyRefs) }
+            return Self.itemList(items)
+        }
+    }
+
+    /// `{"items":[…]}` through the pull's hand-written encoder: the same bytes `JSONBody` would
+    /// write, without Foundation's per-item tree (issue 12 §7: a list of a full vault cost about
+    /// six times the vault's size in memory that way).
+    static func itemList(_ items: [ItemRecord]) -> Response {
+        let array = PullBody.items(items.map(view))
+        var body = ByteBuffer()
+        body.reserveCapacity(array.readableBytes + 10)
+        body.writeString("{\"items\":")
+        body.writeImmutableBuffer(array)
+        body.writeString("}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+
+    /// 409 `vault_limit` naming the limit a vault of `items` items and `bytes` bytes would break.
+    static func checkLimits(items: Int, bytes: Int, maxItems: Int, maxBytes: Int) throws {
+        if items > maxItems {
+            throw APIError(.conflict, code: "vault_limit",
+                           message: "a vault holds at most \(maxItems) items (server limit --vault-max-items); delete items or use another vault")
+        }
+        if bytes > maxBytes {
+            throw APIError(.conflict, code: "vault_limit",
+                           message: "a vault holds at most \(maxBytes) bytes of encrypted items (server limit --vault-max-bytes); delete items or use another vault")
+        }
     }
 }

@@ -34,7 +34,15 @@ struct LoginController {
             verifier = services.logins.decoyVerifier
         }
         // Throttled accounts and addresses are refused before the modular exponentiation of B.
-        try await services.checkThrottle(keys: ["acct:\(accountID)", Services.addressKey(context)], kind: "srp", now: now)
+        try await services.checkThrottle(keys: Services.loginKeys(accountID: accountID, context: context), kind: "srp",
+                                         audit: attempt(account == nil ? nil : accountID, context: context, now: now), now: now)
+        // issue 12 §6: every start costs a 4096-bit modular exponentiation and a kept row, so
+        // the address and the server get a rate before that (after the throttle, whose
+        // Retry-After is the one a blocked client needs to hear).
+        guard services.rates.srpStart.take(context.throttleSubject) else {
+            throw services.limited(kind: "srp", audit: AuditRecord(time: now, actorID: nil, actorKind: "anonymous",
+                                                                   action: "auth.srp", clientAddress: context.clientAddress, outcome: "limited"))
+        }
         let server = try SRPServer(verifier: verifier)
         let login = LoginRecord(
             loginID: UUIDText.random(), accountID: accountID, isDecoy: account == nil, saltSRP: saltSRP,
@@ -50,34 +58,22 @@ struct LoginController {
         let now = Clock.nowMillis()
         let address = context.clientAddress
         guard let pending = try await services.database.read({ tx in try await tx.login(id: body.loginID) }) else {
-            return try await failed(accountID: nil, throttleKey: nil, context: context, now: now)
+            return try unknownLogin(context: context, now: now)
         }
-        let keys = ["acct:\(pending.accountID)", Services.addressKey(context)]
-        do {
-            try await services.checkThrottle(keys: keys, kind: "srp", now: now)
-        } catch let error as APIError {
-            try await services.auditAlone(AuditRecord(time: now, actorID: pending.isDecoy == 0 ? pending.accountID : nil,
-                                                      actorKind: "account", action: "auth.srp", clientAddress: address, outcome: "throttled"))
-            throw error
-        }
+        // Why an unknown login id is not a failure of anyone's: login ids are random and
+        // single use, so a bad one guesses nothing. It used to count against the address and
+        // 60 of them locked every login and pull from that address out (issue 12 §5); now it
+        // only spends the address's failure rate and one aggregated audit count.
+        try await services.checkThrottle(keys: Services.loginKeys(accountID: pending.accountID, context: context), kind: "srp",
+                                         audit: attempt(pending.isDecoy == 0 ? pending.accountID : nil, context: context, now: now), now: now)
         // Single use: whoever deletes the row owns the attempt (spec §8).
         guard let login = try await services.database.write({ tx in try await tx.takeLogin(id: body.loginID) }), login.expiresAt > now else {
-            return try await failed(accountID: nil, throttleKey: nil, context: context, now: now)
+            return try unknownLogin(context: context, now: now)
         }
-        let proof = try WireCheck.bytes(body.clientProof, count: 32, field: "client_proof")
-        var serverProof: [UInt8]?
-        do {
-            let server = try SRPServer(verifier: try Base64URL.decode(login.srpVerifier, count: 512, what: "verifier"),
-                                       secret: SecretBytes(copying: try Base64URL.decode(login.secretB, count: 32, what: "b")))
-            let result = try server.verify(identity: UUIDText.bytes(login.accountID) ?? [], salt: try Base64URL.decode(login.saltSRP, count: 16, what: "salt"),
-                                           clientPublicValue: try Base64URL.decode(login.clientPublic, count: 512, what: "A"), clientProof: proof)
-            serverProof = result.serverProof
-        } catch {
-            serverProof = nil
-        }
+        let serverProof = login.serverProof(for: try WireCheck.bytes(body.clientProof, count: 32, field: "client_proof"))
         // A decoy can never succeed, whatever the arithmetic said.
         guard let serverProof, login.isDecoy == 0 else {
-            return try await failed(accountID: login.isDecoy == 0 ? login.accountID : nil, throttleKey: "acct:\(login.accountID)", context: context, now: now)
+            return try await failed(login, context: context, now: now)
         }
         let (token, tokenHash) = SessionTokens.generate()
         let session = SessionRecord(tokenHash: tokenHash, accountID: login.accountID, createdAt: now, lastUsedAt: now,
@@ -85,7 +81,8 @@ struct LoginController {
         let account = try await services.database.write { tx -> AccountRecord? in
             guard let account = try await tx.account(id: login.accountID) else { return nil }
             try await tx.insertSession(session)
-            try await tx.clearFailures(key: "acct:\(login.accountID)")
+            // A success clears its own counters, not the address's (which counts every identity).
+            try await tx.clearFailures(keys: [.accountAddress(login.accountID, context.throttleSubject), .account(login.accountID)])
             try await tx.audit(AuditRecord(time: now, actorID: login.accountID, actorKind: "account", action: "auth.srp",
                                            clientAddress: address, outcome: "ok"))
             return account
@@ -97,15 +94,34 @@ struct LoginController {
                                    saltAUK: account.saltAUK, publicKey: account.publicKey, encPrivateKey: account.encPrivateKey)))
     }
 
-    /// Count the failure, audit it, answer like a wrong passphrase (decoys included).
-    private func failed(accountID: String?, throttleKey: String?, context: SeclabRequestContext, now: Int64) async throws -> Response {
+    /// The audit row of a login attempt on `accountID` (nil: unknown e-mail or login).
+    private func attempt(_ accountID: String?, context: SeclabRequestContext, now: Int64) -> AuditRecord {
+        AuditRecord(time: now, actorID: accountID, actorKind: accountID == nil ? "anonymous" : "account", action: "auth.srp",
+                    clientAddress: context.clientAddress, outcome: "failed")
+    }
+
+    /// An unknown, used or expired login id: 401 (429 once the address's failure rate is
+    /// spent), counted in the aggregated audit.
+    private func unknownLogin(context: SeclabRequestContext, now: Int64) throws -> Response {
+        let audit = attempt(nil, context: context, now: now)
+        try services.checkFailureRate(context, kind: "srp", audit: audit)
+        services.noteFailure(context, kind: "srp", audit: audit)
+        throw APIError.authFailed
+    }
+
+    /// A wrong proof: count it against the account from this address, the account and the
+    /// address (each with its policy), audit it, answer like a wrong passphrase. Decoys count
+    /// the same way, so throttling does not tell known e-mails from unknown ones; their audit
+    /// is aggregated (nobody owns a decoy).
+    private func failed(_ login: LoginRecord, context: SeclabRequestContext, now: Int64) async throws -> Response {
         services.metrics.authFailure(kind: "srp")
-        let keys = services.failureKeys(principal: throttleKey, context: context)
+        let keys = services.loginFailureKeys(accountID: login.accountID, context: context)
+        let audit = attempt(login.isDecoy == 0 ? login.accountID : nil, context: context, now: now)
         try await services.database.write { tx in
             try await tx.recordFailure(keys: keys, now: now)
-            try await tx.audit(AuditRecord(time: now, actorID: accountID, actorKind: accountID == nil ? "anonymous" : "account",
-                                           action: "auth.srp", clientAddress: context.clientAddress, outcome: "failed"))
+            if login.isDecoy == 0 { try await tx.audit(audit) }
         }
+        if login.isDecoy != 0 { services.aggregatedAudit.note(audit) }
         throw APIError.authFailed
     }
 }

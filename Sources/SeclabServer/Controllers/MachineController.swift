@@ -30,9 +30,7 @@ struct MachineController {
         // spec §6.2: the server keeps only crypto_pwhash_str(auth_secret, m1); the secret
         // itself is wiped with the request and never logged or stored.
         let secret = SecretBytes(copying: try WireCheck.bytes(body.authSecret, count: 32, field: "auth_secret"))
-        let authHash = try await services.machineAuth.pool.runIfActive {
-            try secret.withUnsafeBytes { try Argon2id.hashString(password: $0, profile: .m1) }
-        }
+        let authHash = try await services.machineAuth.hash(secret)
         let now = Clock.nowMillis()
         let slot = SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .machine, accountID: nil, grantedBy: principal.accountID,
                               wrappedVK: body.wrappedVK, encLabel: body.encLabel, unwrapKeyEscrow: body.unwrapKeyEscrow,
@@ -59,52 +57,71 @@ struct MachineController {
     /// `POST /v1/machine/pull`: authenticate the slot, then return its wrapped VK, the
     /// vault's wrapped index key and the items, in one round trip. A machine reads exactly its
     /// one vault and can write nothing: this is the only route it can call.
+    ///
+    /// The checks run cheapest first (issue 12 §5–6): header shape, then one read (slot and
+    /// its throttle), then the address's rate of Argon2id failures, and only then Argon2id. An unknown slot
+    /// is answered 401 without Argon2id and without a row of its own (aggregated audit); a
+    /// known slot's failures are counted against that slot alone, so nobody else's pulls from
+    /// the same address are blocked; a success clears the slot's counter.
     func pull(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let now = Clock.nowMillis()
         let address = context.clientAddress
         guard let credential = MachineAuthenticator.parse(request.headers[.authorization]) else {
-            services.metrics.authFailure(kind: "machine")
-            try await services.auditAlone(AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine",
-                                                      clientAddress: address, outcome: "failed"))
+            let audit = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine", clientAddress: address, outcome: "failed")
+            try services.checkFailureRate(context, kind: "machine", audit: audit)
+            services.noteFailure(context, kind: "machine", audit: audit)
             throw APIError(.unauthorized, code: "unauthorized", message: "expected Authorization: Machine <slot_id>.<auth_secret>",
                            headers: [.wwwAuthenticate: "Machine"])
         }
         let slotID = credential.slotID
-        let keys = ["slot:\(slotID)", Services.addressKey(context)]
-        let bodyBytes = try await JSONBody.collect(request, limit: services.config.maxBodyBytes)
-        if let fast = try await fastPull(bodyBytes, credential: credential, throttleKeys: keys, now: now, address: address) {
+        let throttleKey = ThrottleKey.slot(slotID)
+        let bodyBytes = try await JSONBody.collect(request, limit: services.config.maxItemBodyBytes)
+        if let fast = try await fastPull(bodyBytes, credential: credential, throttleKey: throttleKey, now: now, address: address) {
             return fast
         }
-        // One read answers both questions asked before any Argon2id runs: is this slot or
-        // address throttled (issue 3 §3), and which hash, vault and keys does the slot have.
-        let state = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: keys) }
-        if state.blockedUntil > now {
-            services.metrics.throttled(kind: "machine")
-            try await services.auditAlone(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
-                                                      slotID: slotID, clientAddress: address, outcome: "throttled"))
-            throw APIError.throttled(retryAfterSeconds: max(1, (state.blockedUntil - now + 999) / 1000))
+        // One read answers both questions asked before any Argon2id runs: is this slot
+        // throttled (issue 3 §3), and which hash, vault and keys does the slot have.
+        let state = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID) }
+        let audit = AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
+                                vaultID: state.slot?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed")
+        guard let knownSlot = state.slot else {
+            // Unknown slot (or its vault is gone): no Argon2id, an aggregated count per address
+            // (not per random id, which would make every request its own row), 401.
+            let unknown = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine", clientAddress: address, outcome: "failed")
+            try services.checkFailureRate(context, kind: "machine", audit: unknown)
+            services.noteFailure(context, kind: "machine", audit: unknown)
+            throw APIError.authFailed
         }
+        if state.blockedUntil > now { throw services.throttled(until: state.blockedUntil, kind: "machine", audit: audit, now: now) }
         let body = try JSONBody.decode(MachinePullRequest.self, from: bodyBytes)
-        let verified = try await services.machineAuth.verify(credential, authHash: state.slot?.authHash, now: now, metrics: services.metrics)
-        guard verified, let verifiedSlot = state.slot else {
+        if services.machineAuth.cachedHash(credential, now: now) != knownSlot.authHash {
+            // About to run Argon2id: an address whose wrong secrets have cost many runs waits.
+            guard services.rates.argon2Failures.allows(context.throttleSubject) else {
+                throw services.limited(kind: "machine", audit: audit)
+            }
+        }
+        guard try await services.machineAuth.verify(credential, authHash: knownSlot.authHash, now: now, metrics: services.metrics) else {
             services.metrics.authFailure(kind: "machine")
-            let failureKeys = services.failureKeys(principal: "slot:\(slotID)", context: context)
+            services.rates.argon2Failures.charge(context.throttleSubject)
+            let policy = services.config.slotThrottle
             try await services.database.write { tx in
-                try await tx.recordFailure(keys: failureKeys, now: now)
-                try await tx.audit(AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
-                                               vaultID: state.slot?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed"))
+                try await tx.recordFailure(keys: [(throttleKey, policy)], now: now)
+                try await tx.audit(audit)
             }
             throw APIError.authFailed
         }
+        if state.hasFailures {
+            try await services.database.write { tx in try await tx.clearFailures(keys: [throttleKey]) }
+        }
         let keyRefs = body.keyRefs
-        let (slot, items) = try await readItems(slot: verifiedSlot, keyRefs: keyRefs, throttleKeys: keys)
+        let (slot, items) = try await readItems(slot: knownSlot, keyRefs: keyRefs)
         services.pullCache.remember(slot)
-        let audit = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
+        let pullRow = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
                               clientAddress: address, authHash: slot.authHash)
         // The audit row is written only while the slot still exists with the hash we verified:
         // a revocation committed through any replica since the read above refuses this pull
         // (issue 3 §2), and nothing is sent unless the audit row committed (fail closed).
-        guard try await services.pullAudit.record(audit) else { throw APIError.authFailed }
+        guard try await services.pullAudit.record(pullRow) else { throw APIError.authFailed }
         return Self.answer(slot, items: items)
     }
 
@@ -112,8 +129,11 @@ struct MachineController {
     /// they belong with: from the pull cache at the slot's revision, else read and checked
     /// against the revision. If the vault changed meanwhile, its new state is read and the
     /// items again (three tries, then 503).
-    private func readItems(slot: MachinePullState.Slot, keyRefs: [String]?, throttleKeys: [String])
-        async throws -> (MachinePullState.Slot, ByteBuffer) {
+    private func readItems(slot: MachinePullState.Slot, keyRefs: [String]?) async throws -> (MachinePullState.Slot, ByteBuffer) {
+        try await services.heavyReads.run { try await readItemsNow(slot: slot, keyRefs: keyRefs) }
+    }
+
+    private func readItemsNow(slot: MachinePullState.Slot, keyRefs: [String]?) async throws -> (MachinePullState.Slot, ByteBuffer) {
         var slot = slot
         for _ in 0..<3 {
             if keyRefs == nil, let cached = services.pullCache.lookup(vaultID: slot.vaultID, revision: slot.revision) {
@@ -138,7 +158,7 @@ struct MachineController {
             }
             // The vault changed (or went) while we read: take its new keys and read again.
             let slotID = slot.slotID
-            let fresh = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID, throttleKeys: throttleKeys) }
+            let fresh = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID) }
             guard let next = fresh.slot, next.authHash == slot.authHash else { throw APIError.authFailed }
             slot = next
         }
@@ -158,7 +178,7 @@ struct MachineController {
     /// for, and that neither the slot nor the address is throttled (issue 3 §2–3). If any of
     /// that fails, nothing was written and the pull takes the full path (which answers 401,
     /// 429 or fresh items as the database says).
-    private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKeys: [String],
+    private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKey: ThrottleKey,
                           now: Int64, address: String?) async throws -> Response? {
         guard let slot = services.pullCache.slot(credential.slotID),
               services.machineAuth.cachedHash(credential, now: now) == slot.authHash,
@@ -166,7 +186,7 @@ struct MachineController {
         // Only "everything" pulls: an `only` pull reads its items anyway. The body is tiny.
         guard body.readableBytesView.elementsEqual("{}".utf8) else { return nil }
         let audit = PullAudit(time: now, slotID: slot.slotID, vaultID: slot.vaultID, keyRefs: [], clientAddress: address,
-                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKeys: throttleKeys)
+                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKey: throttleKey)
         guard try await services.pullAudit.record(audit) else { return nil }
         services.metrics.credentialCache(hit: true)
         return Self.answer(slot, items: items)

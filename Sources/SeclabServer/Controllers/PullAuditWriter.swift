@@ -68,7 +68,7 @@ final class PullAuditWriter: Sendable {
         var conditions: [String: String] = [:]
         for pending in queue {
             let pull = pending.pull
-            let condition = "\(pull.authHash)|\(pull.expectedRevision)|\(pull.throttleKeys.joined(separator: ","))"
+            let condition = "\(pull.authHash)|\(pull.expectedRevision)|\(pull.throttleKey?.text ?? "")"
             let seen = conditions[pull.outcomeKey]
             if batch.count < maxBatch, seen == nil || seen == condition {
                 conditions[pull.outcomeKey] = condition

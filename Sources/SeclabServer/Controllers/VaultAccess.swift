@@ -12,11 +12,13 @@ extension Services {
     /// The caller's access to a live vault. "Not there", "deleted", "no slot" and "a share
     /// not accepted yet" are one 404 (denials do not reveal existence); a share holder asking
     /// for more than its slot allows already knows the vault, so it gets a 403 naming why.
-    /// Every denial is audited.
+    /// Every denial is audited (counted per window).
     func requireVault(_ vaultID: String, principal: AccountPrincipal, context: SeclabRequestContext, action: String, need: VaultPermission) async throws -> VaultAccess {
         let access = try await database.read { tx in try await tx.vaultAccess(vaultID: vaultID, accountID: principal.accountID) }
         guard let access, need.allows(access) else {
-            try await auditAlone(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: Clock.nowMillis()))
+            // Aggregated (issue 12 §8): a removed share holder repeating a read must not fill
+            // the vault's log; the owner sees one row per window with its count.
+            aggregatedAudit.note(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: Clock.nowMillis()))
             if access == nil { throw APIError.notFound("vault") }
             throw APIError.forbidden(need.refusal)
         }

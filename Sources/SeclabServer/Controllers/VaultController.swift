@@ -2,7 +2,7 @@ import Hummingbird
 import SeclabAPI
 import SeclabStore
 
-/// `/v1/vaults`: create, list, delete, the slot list, share slots, rekey and the audit log.
+/// `/v1/vaults`: create, list, delete, the slot list, share slots and rekey (the audit log: `AuditController`).
 struct VaultController {
     let services: Services
 
@@ -14,7 +14,6 @@ struct VaultController {
         router.post("/v1/vaults/:vault_id/shares") { request, context in try await self.share(request, context) }
         router.delete("/v1/vaults/:vault_id/shares/:slot_id") { request, context in try await self.unshare(request, context) }
         router.post("/v1/vaults/:vault_id/rekey") { request, context in try await self.rekey(request, context) }
-        router.get("/v1/vaults/:vault_id/audit") { request, context in try await self.audit(request, context) }
     }
 
     func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
@@ -111,6 +110,8 @@ struct VaultController {
         let vaultID = try Services.pathID(context, "vault_id")
         _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.rekey", need: .owner)
         let body = try await JSONBody.decode(RekeyRequest.self, from: request, limit: services.config.maxRekeyBodyBytes)
+        try ItemController.checkLimits(items: body.items.count, bytes: body.items.reduce(0) { $0 + $1.encName.utf8.count + $1.encValue.utf8.count },
+                                       maxItems: services.config.vaultMaxItems, maxBytes: services.config.vaultMaxBytes)
         let now = Clock.nowMillis()
         let slots = body.slots.map { SlotRekey(slotID: $0.slotID, wrappedVK: $0.wrappedVK, unwrapKeyEscrow: $0.unwrapKeyEscrow, encLabel: $0.encLabel) }
         let items = body.items.map { ItemRecord(keyRef: $0.keyRef, encName: $0.encName, encValue: $0.encValue, updatedAt: now, deleted: false) }
@@ -120,24 +121,5 @@ struct VaultController {
             try await tx.audit(Services.event(principal, "vault.rekey", context: context, vaultID: vaultID, now: now))
         }
         return Response(status: .noContent)
-    }
-
-    func audit(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "audit.read", need: .owner)
-        var limit = 1000
-        if let text = request.uri.queryParameters["limit"] {
-            guard let value = Int(text), value > 0, value <= 10_000 else { throw APIError.badRequest(field: "limit", "must be 1 to 10000") }
-            limit = value
-        }
-        let rowLimit = limit
-        let rows = try await services.database.read { tx in try await tx.auditEvents(vaultID: vaultID, limit: rowLimit) }
-        return try JSONBody.response(AuditList(events: rows.map { row in
-            AuditEvent(time: Clock.rfc3339(row.time), actorID: row.actorID, actorKind: row.actorKind, action: row.action,
-                       vaultID: row.vaultID, slotID: row.slotID, targetAccountID: row.targetAccountID,
-                       keyRefs: row.keyRefs.isEmpty ? [] : row.keyRefs.split(separator: ",").map(String.init),
-                       clientAddress: row.clientAddress, outcome: row.outcome, detail: row.detail)
-        }))
     }
 }
