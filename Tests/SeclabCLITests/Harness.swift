@@ -1,4 +1,7 @@
 import Foundation
+import SeclabClient
+import SeclabKeys
+import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
@@ -45,6 +48,14 @@ final class Device {
     }
 
     /// The Secret Key text from the profile written by `account create`.
+    /// A session of this device's account in the test process, logged in with its own two
+    /// secrets: for what the CLI would never send (a hostile writer, a kept vault key).
+    func session(email: String) throws -> OwnerSession {
+        try OwnerAccount.login(client: APIClient(baseURL: server), email: email,
+                               passphrase: NormalizedPassphrase(normalizedUTF8: SecretBytes(copying: Array(passphrase.utf8))),
+                               secretKey: SecretKey(text: secretKeyText()))
+    }
+
     func secretKeyText() throws -> String {
         let data = try Data(contentsOf: configDir.appendingPathComponent("profile.json"))
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]

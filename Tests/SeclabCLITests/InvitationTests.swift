@@ -11,25 +11,24 @@ import Testing
 /// its own vaults, nor receive the victim's writes through a vault named like one of theirs.
 @Suite(.serialized)
 struct InvitationTests {
-    /// A logged-in session of `device` in this process, to send what the CLI never would.
-    static func session(_ device: Device, email: String) throws -> OwnerSession {
-        try OwnerAccount.login(client: APIClient(baseURL: device.server), email: email,
-                               passphrase: NormalizedPassphrase(normalizedUTF8: SecretBytes(copying: Array(device.passphrase.utf8))),
-                               secretKey: SecretKey(text: device.secretKeyText()))
+    /// A server, the victim (with `vault` holding `name`) and another account, `other@example.com`.
+    static func twoAccounts(other: String, vault: String, name: String, value: String) throws -> (ServerProcess, Device, Device) {
+        let server = try ServerProcess()
+        let victim = try Device(server: server.baseURL, passphrase: "victim pass")
+        let second = try Device(server: server.baseURL, passphrase: "\(other) pass")
+        try victim.ok(["account", "create", "--email", "victim@example.com"])
+        try second.ok(["account", "create", "--email", "\(other)@example.com"])
+        try victim.ok(["vault", "create", vault])
+        try victim.ok(["secret", "set", vault, name], stdin: Array(value.utf8))
+        return (server, victim, second)
     }
 
     @Test("a garbage share and a look-alike vault from a stranger: the victim keeps working, writes nothing into it, declines it")
     func strangerCannotLockOutOrCaptureWrites() throws {
-        let server = try ServerProcess()
-        let victim = try Device(server: server.baseURL, passphrase: "victim pass")
-        let stranger = try Device(server: server.baseURL, passphrase: "stranger pass")
-        try victim.ok(["account", "create", "--email", "victim@example.com"])
-        try stranger.ok(["account", "create", "--email", "stranger@example.com"])
-        try victim.ok(["vault", "create", "prod"])
-        try victim.ok(["secret", "set", "prod", "API_TOKEN"], stdin: Array("victim-token".utf8))
+        let (server, victim, stranger) = try Self.twoAccounts(other: "stranger", vault: "prod", name: "API_TOKEN", value: "victim-token")
 
         // The stranger's attacks, through the API with the stranger's own session.
-        let attacker = try Self.session(stranger, email: "stranger@example.com")
+        let attacker = try stranger.session(email: "stranger@example.com")
         let target = try attacker.lookupAccount(email: "victim@example.com")
         let junk = try attacker.createVault(named: "junk")
         let garbage = "hp1." + Base64URL.encode(randomBytes(count: 32)) + "." + Base64URL.encode(randomBytes(count: 48))
@@ -67,13 +66,7 @@ struct InvitationTests {
 
     @Test("an accepted share that stops opening is listed as broken, naming the sharer; own vaults keep working")
     func brokenAcceptedShareDoesNotBreakOtherVaults() throws {
-        let server = try ServerProcess()
-        let victim = try Device(server: server.baseURL, passphrase: "victim pass")
-        let sharer = try Device(server: server.baseURL, passphrase: "sharer pass")
-        try victim.ok(["account", "create", "--email", "victim@example.com"])
-        try sharer.ok(["account", "create", "--email", "sharer@example.com"])
-        try victim.ok(["vault", "create", "mine"])
-        try victim.ok(["secret", "set", "mine", "OWN"], stdin: Array("own-value".utf8))
+        let (server, victim, sharer) = try Self.twoAccounts(other: "sharer", vault: "mine", name: "OWN", value: "own-value")
         try sharer.ok(["vault", "create", "team"])
         let shown = try victim.ok(["account", "show", "--json"])
         let fingerprint = try #require((try JSONSerialization.jsonObject(with: Data(shown.stdout)) as? [String: String])?["fingerprint"])

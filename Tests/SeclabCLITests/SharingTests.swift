@@ -53,9 +53,7 @@ struct SharingTests {
         #expect(try friend.ok(["secret", "get", "team", "SHARED"]).text == "shared-value")
 
         // The friend keeps a copy of the vault key (as a malicious grantee would), in process.
-        let friendSession = try OwnerAccount.login(client: APIClient(baseURL: server.baseURL), email: "friend@example.com",
-                                                   passphrase: NormalizedPassphrase(normalizedUTF8: SecretBytes(copying: Array("friend pass".utf8))),
-                                                   secretKey: SecretKey(text: friend.secretKeyText()))
+        let friendSession = try friend.session(email: "friend@example.com")
         let keptCipher = try friendSession.vault(named: "team").cipher
 
         let unshared = try owner.ok(["vault", "unshare", "team", "--with", "friend@example.com"])

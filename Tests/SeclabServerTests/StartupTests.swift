@@ -48,16 +48,6 @@ struct StartupTests {
 
     @discardableResult
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("\(tool) failed") }
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try captureStdout(tool, arguments, what: tool), as: UTF8.self)
     }
 }

@@ -26,17 +26,8 @@ struct InvitationController {
 
     /// `POST /v1/vaults/{vault_id}/accept`: the pending share becomes the caller's vault.
     func accept(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        let now = Clock.nowMillis()
-        let accepted = try await services.database.write { tx -> String? in
-            guard let slotID = try await tx.acceptShare(vaultID: vaultID, accountID: principal.accountID, now: now) else { return nil }
-            try await tx.audit(Services.event(principal, "share.accept", context: context, vaultID: vaultID, slotID: slotID, now: now))
-            return slotID
-        }
-        guard accepted != nil else {
-            try await services.auditAlone(Services.event(principal, "share.accept", context: context, vaultID: vaultID, outcome: "denied", now: now))
-            throw APIError.notFound("invitation")
+        let (principal, vaultID) = try await changeOwnShare(request, context, action: "share.accept", missing: "invitation") { tx, accountID, vaultID, now in
+            try await tx.acceptShare(vaultID: vaultID, accountID: accountID, now: now)
         }
         let rows = try await services.database.read { tx in try await tx.vaults(accountID: principal.accountID) }
         guard let row = rows.first(where: { $0.vaultID == vaultID }) else { throw APIError.notFound("vault") }
@@ -46,18 +37,29 @@ struct InvitationController {
     /// `POST /v1/vaults/{vault_id}/decline`: remove the caller's own share of a vault, pending
     /// (decline) or accepted (leave). The owner's slot cannot be declined.
     func decline(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
+        _ = try await changeOwnShare(request, context, action: "share.decline", missing: "share") { tx, accountID, vaultID, now in
+            try await tx.removeOwnShare(vaultID: vaultID, accountID: accountID, now: now)
+        }
+        return Response(status: .noContent)
+    }
+
+    /// Change the caller's own share of the path's vault with `change` (which returns the slot
+    /// id it changed, nil when there was none) and audit it in the same transaction; a miss is
+    /// a 404 naming `missing`, audited (counted) as a denial.
+    private func changeOwnShare(_ request: Request, _ context: SeclabRequestContext, action: String, missing: String,
+                                _ change: @escaping @Sendable (Transaction, String, String, Int64) async throws -> String?) async throws -> (AccountPrincipal, String) {
         let principal = try await services.requireAccount(request, context: context)
         let vaultID = try Services.pathID(context, "vault_id")
         let now = Clock.nowMillis()
-        let removed = try await services.database.write { tx -> String? in
-            guard let slotID = try await tx.removeOwnShare(vaultID: vaultID, accountID: principal.accountID, now: now) else { return nil }
-            try await tx.audit(Services.event(principal, "share.decline", context: context, vaultID: vaultID, slotID: slotID, now: now))
+        let changed = try await services.database.write { tx -> String? in
+            guard let slotID = try await change(tx, principal.accountID, vaultID, now) else { return nil }
+            try await tx.audit(Services.event(principal, action, context: context, vaultID: vaultID, slotID: slotID, now: now))
             return slotID
         }
-        guard removed != nil else {
-            try await services.auditAlone(Services.event(principal, "share.decline", context: context, vaultID: vaultID, outcome: "denied", now: now))
-            throw APIError.notFound("share")
+        guard changed != nil else {
+            services.aggregatedAudit.note(Services.event(principal, action, context: context, vaultID: vaultID, outcome: "denied", now: now))
+            throw APIError.notFound(missing)
         }
-        return Response(status: .noContent)
+        return (principal, vaultID)
     }
 }

@@ -83,19 +83,12 @@ enum Abuse {
 
     /// The first value of one SQL query against the server's database (sqlite3 or psql).
     static func query(_ server: ServerProcess, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let arguments: [String]
         switch server.engine {
-        case .sqlite: process.arguments = ["sqlite3", "-batch", String(server.databaseURL.dropFirst("sqlite:".count)), sql]
-        case .postgres: process.arguments = ["psql", "-qAt", server.databaseURL.replacingOccurrences(of: "?sslmode=disable", with: ""), "-c", sql]
+        case .sqlite: arguments = ["sqlite3", "-batch", String(server.databaseURL.dropFirst("sqlite:".count)), sql]
+        case .postgres: arguments = ["psql", "-qAt", server.databaseURL.replacingOccurrences(of: "?sslmode=disable", with: ""), "-c", sql]
         }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("query failed: \(sql)") }
+        let data = try captureStdout("/usr/bin/env", arguments, what: "query \(sql)")
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -43,6 +43,7 @@ struct FloodTests {
         try await Abuse.withServer(.sqlite) { server, anonymous in
             let base = anonymous.baseURL
             var registrations: [HTTPResult] = []
+            let registrationStart = Date()
             for _ in 0..<60 {
                 let body = RegisterAccountRequest(accountID: Fake.id(), email: "flood-\(UUID().uuidString.prefix(8).lowercased())@example.test",
                                                   kdfProfile: "p1", saltAUK: Fake.b64u(16), saltSRP: Fake.b64u(16), srpVerifier: Fake.b64u(512),
@@ -51,20 +52,26 @@ struct FloodTests {
             }
             let registered = Abuse.tally(registrations)
             #expect(Set(registered.keys).isSubset(of: [201, 429]), "\(registered)")
-            #expect((registered[201] ?? 0) <= 31 && (registered[429] ?? 0) >= 29, "\(registered)")
+            // The bucket holds 30 and refills 0.2 per second: what a slow machine adds while the
+            // loop runs is allowed, nothing more.
+            let refilled = Int(Date().timeIntervalSince(registrationStart) * 0.2) + 1
+            #expect((registered[201] ?? 0) <= 30 + refilled && (registered[429] ?? 0) >= 30 - refilled, "\(registered)")
             let accounts = try Abuse.count(server, "SELECT COUNT(*) FROM accounts")
-            #expect(accounts <= 31)
+            #expect(accounts <= 30 + refilled)
 
             var starts: [HTTPResult] = []
+            let startsBegan = Date()
             for _ in 0..<120 {
                 starts.append(await Abuse.send(base, "POST", "/v1/auth/srp/start",
                                                body: Abuse.json(SRPStartRequest(email: "nobody@example.test", clientPublic: Abuse.clientPublic))))
             }
             let started = Abuse.tally(starts)
             #expect(Set(started.keys).isSubset(of: [200, 429]), "\(started)")
-            #expect((started[200] ?? 0) <= 70, "\(started)")
+            // 60 at once, then 2 per second while the loop runs (a slow machine refills more).
+            let allowed = 60 + Int(Date().timeIntervalSince(startsBegan) * 2) + 2
+            #expect((started[200] ?? 0) <= allowed && (started[429] ?? 0) > 0, "\(started), allowed \(allowed)")
             let logins = try Abuse.count(server, "SELECT COUNT(*) FROM srp_logins")
-            #expect(logins <= 70)
+            #expect(logins <= allowed)
             print("flood, registration: 60 → \(registered); srp/start: 120 → \(started)")
         }
     }

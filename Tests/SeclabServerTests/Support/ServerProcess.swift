@@ -111,16 +111,9 @@ final class ServerProcess: @unchecked Sendable {
                 if let bytes = FileManager.default.contents(atPath: base + suffix) { data.append(bytes) }
             }
         case .postgres:
-            let dump = Process()
-            dump.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            dump.arguments = ["pg_dump", "--data-only", databaseURL.replacingOccurrences(of: "?sslmode=disable", with: "")]
-            let pipe = Pipe()
-            dump.standardOutput = pipe
-            dump.standardError = FileHandle.nullDevice
-            try dump.run()
-            let bytes = pipe.fileHandleForReading.readDataToEndOfFile()
-            dump.waitUntilExit()
-            guard dump.terminationStatus == 0, !bytes.isEmpty else { throw TestFailure("pg_dump failed") }
+            let bytes = try captureStdout("/usr/bin/env", ["pg_dump", "--data-only", databaseURL.replacingOccurrences(of: "?sslmode=disable", with: "")],
+                                          what: "pg_dump")
+            guard !bytes.isEmpty else { throw TestFailure("pg_dump printed nothing") }
             data.append(bytes)
         }
         return data
