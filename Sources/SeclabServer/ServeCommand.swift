@@ -30,7 +30,9 @@ public struct Serve: AsyncParsableCommand {
             SECLAB_LOG_LEVEL (trace…critical), SECLAB_SESSION_IDLE_SECONDS (default 1800), \
             SECLAB_SESSION_MAX_SECONDS (default 43200), SECLAB_CREDENTIAL_CACHE_SECONDS (default 60; 0 \
             turns the verified machine-credential cache off), SECLAB_PULL_CACHE_MB (default 64; 0 turns \
-            the cache of encoded pull items off). Flags win over the environment.
+            the cache of encoded pull items off), SECLAB_DB_TIMEOUT_MS (default 3000: the deadline of every \
+            database statement and connection checkout; past it a request answers 503 with Retry-After). \
+            Flags win over the environment.
             """
     )
 
@@ -53,6 +55,10 @@ public struct Serve: AsyncParsableCommand {
     /// Allow plain HTTP off loopback.
     @Flag(name: .customLong("allow-insecure-http"), help: "Serve plain HTTP on a non-loopback address (only behind a TLS proxy).")
     public var allowInsecureHTTP = false
+
+    /// Database deadline in milliseconds.
+    @Option(name: .customLong("db-timeout-ms"), help: "Deadline of every database statement and connection checkout, in ms (default 3000).")
+    public var dbTimeoutMillis: Int?
 
     /// Required by ArgumentParser.
     public init() {}
@@ -100,6 +106,17 @@ public struct Serve: AsyncParsableCommand {
                 throw ValidationError("SECLAB_PULL_CACHE_MB must be a number of MiB from 0 to 16384")
             }
             config.pullCacheBytes = megabytes << 20
+        }
+        if let millis = try dbTimeoutMillis ?? Self.environment("SECLAB_DB_TIMEOUT_MS").map({ text in
+            guard let value = Int(text) else { throw ValidationError("SECLAB_DB_TIMEOUT_MS must be a number of milliseconds from 100 to 600000") }
+            return value
+        }) {
+            // Below 100 ms a healthy database under load would look down; above 10 min a dead
+            // one would look like a hang (issue 13).
+            guard (100...600_000).contains(millis) else {
+                throw ValidationError("--db-timeout-ms / SECLAB_DB_TIMEOUT_MS must be a number of milliseconds from 100 to 600000")
+            }
+            config.databaseTimeoutMillis = millis
         }
         if let level = Self.environment("SECLAB_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("SECLAB_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
