@@ -94,7 +94,7 @@ extension DatabaseFault {
     var needsReconnect: Bool {
         switch self {
         case .timeout, .unreachable, .connectionLost: return true
-        case .readOnly, .outOfSpace, .busy: return false
+        case .readOnly, .outOfSpace, .busy, .storage: return false
         }
     }
 }

@@ -20,6 +20,8 @@ public enum DatabaseFault: Sendable, Equatable, CustomStringConvertible {
     case outOfSpace
     /// Another writer or too many clients hold the database.
     case busy
+    /// The storage under the database failed a read or write (an I/O error).
+    case storage
 
     /// One line for the server log; nothing from the driver's message (it can quote SQL).
     public var description: String {
@@ -30,6 +32,7 @@ public enum DatabaseFault: Sendable, Equatable, CustomStringConvertible {
         case .readOnly: return "the database is read-only"
         case .outOfSpace: return "the database is out of space"
         case .busy: return "the database is busy (locked or out of connections)"
+        case .storage: return "the database's storage failed a read or write (I/O error)"
         }
     }
 
@@ -42,6 +45,7 @@ public enum DatabaseFault: Sendable, Equatable, CustomStringConvertible {
         case .readOnly: return "read_only"
         case .outOfSpace: return "out_of_space"
         case .busy: return "busy"
+        case .storage: return "storage"
         }
     }
 
@@ -81,7 +85,7 @@ public enum DatabaseFault: Sendable, Equatable, CustomStringConvertible {
             if state == "57014" { return .busy }  // query_canceled (statement_timeout on the server)
             if state.hasPrefix("57P") { return .unreachable }  // admin/crash shutdown, cannot connect now
             if state.hasPrefix("08") { return .connectionLost }  // connection exception
-            if state.hasPrefix("58") { return .outOfSpace }  // system_error, io_error
+            if state.hasPrefix("58") { return .storage }  // system_error, io_error
             return nil
         case .connectionError, .uncleanShutdown, .poolClosed:
             return .unreachable
@@ -102,8 +106,7 @@ public enum DatabaseFault: Sendable, Equatable, CustomStringConvertible {
         case .ioError, .ioErrorFailedRead, .ioErrorIncompleteRead, .ioErrorFailedWrite, .ioErrorFailedSync,
              .ioErrorFailedDirSync, .ioErrorFailedTruncate, .ioErrorFailedStat, .ioErrorFailedDelete, .ioErrorFailedAccess,
              .ioErrorFailedSharedMemOpen, .ioErrorFailedSharedMemSize, .ioErrorFailedSharedMemMap, .ioErrorFailedMemoryMap:
-            // Writes that found no room surface as I/O errors as often as SQLITE_FULL.
-            return .outOfSpace
+            return .storage
         default: return nil
         }
     }

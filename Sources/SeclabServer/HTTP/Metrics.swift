@@ -106,11 +106,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
             let response = try await next(request, context)
             status = response.status.code
             return response
-        } catch let error as APIError where error.databaseFault != nil {
-            status = error.status.code
-            logUnavailable(error.databaseFault!, context: context)
-            return try error.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
+            if let fault = (error as? APIError)?.databaseFault { logUnavailable(fault, context: context) }
             status = error.status.code
             return try error.response(from: request, context: context)
         } catch let error as StoreError {
