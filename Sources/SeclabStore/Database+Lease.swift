@@ -28,7 +28,7 @@ extension SeclabDatabase {
         do { outcome = .success(try await body(database)) } catch { outcome = .failure(error) }
 
         guard let fault = lease.fault else {
-            pool.pool.releaseConnection(connection, logger: logger)
+            pool.pool.releaseConnection(connection, logger: poolLogger)
             return try outcome.get()
         }
         // Any fault discards the connection: SQLite may have left a transaction open after a
@@ -47,7 +47,7 @@ extension SeclabDatabase {
         let promise = eventLoop.makePromise(of: Source.Connection.self)
         let once = Once()
         let milliseconds = Int(timeout.nanoseconds / 1_000_000)
-        let counters = self.counters, logger = self.logger
+        let counters = self.counters, logger = self.poolLogger
         let timer = eventLoop.scheduleTask(in: timeout) {
             guard once.claim() else { return }
             counters.checkoutTimedOut()
@@ -75,7 +75,7 @@ extension SeclabDatabase {
     private func discard<Source: ConnectionPoolSource>(_ connection: Source.Connection, from pool: PoolHandle<Source>,
                                                        lease: ConnectionLease, closeAtOnce: Bool) where Source.Connection: Sendable {
         counters.discardedConnection()
-        let logger = self.logger
+        let logger = self.poolLogger
         let close: @Sendable () -> Void = {
             connection.close().whenComplete { _ in pool.pool.releaseConnection(connection, logger: logger) }
         }

@@ -111,6 +111,9 @@ public final class SeclabDatabase: Sendable {
     /// Where the data lives.
     public let location: DatabaseLocation
     let logger: Logger
+    /// The pool's logger: it would log every failed connection attempt with the driver's full
+    /// report; during an outage the server logs one line per refused request instead.
+    let poolLogger: Logger
     /// SQLite allows one writer per file; serializing write transactions in-process keeps
     /// waiting writers from pinning the threads the lock holder needs (busy_timeout still
     /// covers a second process on the same file).
@@ -130,10 +133,9 @@ public final class SeclabDatabase: Sendable {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         self.logger = quiet
-        // The pool logs every failed connection attempt with the driver's full report; during an
-        // outage the server logs one line per refused request instead (issue 13 §3).
         var poolLogger = logger
         poolLogger.logLevel = .critical
+        self.poolLogger = poolLogger
         // The pool's own request timeout only cleans up its wait list: ours fires first.
         let poolTimeout = timeout + .seconds(1)
         switch location {
@@ -150,8 +152,13 @@ public final class SeclabDatabase: Sendable {
             do { configuration = try SQLPostgresConfiguration(url: url) } catch {
                 throw StoreError.badDatabaseURL("cannot parse the postgres URL")
             }
-            // Connecting (TCP and the startup handshake) has the same deadline as a checkout.
-            configuration.coreConfiguration.options.connectTimeout = timeout
+            // The checkout deadline bounds how long a request waits for a connection; a connection
+            // attempt itself may run longer and join the pool when the database answers. Why not
+            // the same short deadline: PostgresNIO 1.33 fails a connect whose handshake passed its
+            // deadline but leaves the channel open, and when PostgreSQL answers later (a pause
+            // ends) the connection object is dropped open (an assertion failure in debug builds,
+            // a leaked backend in release ones). Seen in the SIGSTOP test with a 1 s deadline.
+            configuration.coreConfiguration.options.connectTimeout = max(timeout, .seconds(30))
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             pool = .postgres(EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 8, requestTimeout: poolTimeout,
                                                           logger: poolLogger, on: eventLoopGroup))

@@ -34,6 +34,11 @@ extension Resilience {
 
             init(tag: String) throws {
                 cluster = try PostgresCluster()
+                // The shared test clusters run with synchronous_commit = off (speed), where an
+                // immediate stop may lose commits already acknowledged: the "no committed write
+                // lost" check needs PostgreSQL's default durability.
+                _ = try cluster.psql("ALTER SYSTEM SET synchronous_commit = on")
+                _ = try cluster.psql("SELECT pg_reload_conf()")
                 server = try Daemon(databaseURL: cluster.url, environment: ["SECLAB_DB_TIMEOUT_MS": String(PostgresFaults.timeoutMillis)])
                 owner = try Owner(server: server.baseURL)
                 try owner.ok(["vault", "create", "pg"])
@@ -41,6 +46,18 @@ extension Resilience {
                 let imported = try owner.importDotenv("pg", items)
                 guard imported.status == 0 else { throw TestSupportError("import failed: \(imported.stderr)") }
                 credential = try owner.mintCredential("pg")
+            }
+
+            deinit {
+                // A server that died mid-test leaves only its log to say why.
+                if !server.isRunning {
+                    let log = server.log()
+                    let kept = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-res-crash-\(server.pid).log")
+                    try? Data(log.utf8).write(to: kept)
+                    let lines = log.split(separator: "\n")
+                    let first = lines.firstIndex { !$0.contains(" info ") && !$0.contains(" notice ") && !$0.contains(" warning ") } ?? max(0, lines.count - 40)
+                    print("faults: the server exited (whole log kept in \(kept.path)):\n" + lines[first...].prefix(40).joined(separator: "\n"))
+                }
             }
 
             /// After the fault: the server is the same process, `/readyz` is ready, every item
@@ -82,7 +99,9 @@ extension Resilience {
             let fixture = try Fixture(tag: "restart")
             let pid = fixture.server.pid
             let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 32, clientTimeout: 15)
+            defer { _ = load.stop() }
             let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "RESTART")
+            defer { _ = writes.stop() }
             usleep(1_000_000)
             try fixture.cluster.stop(mode: "immediate")
             let down = load.now
@@ -116,9 +135,12 @@ extension Resilience {
             let fixture = try Fixture(tag: "pause")
             let pid = fixture.server.pid
             let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 32, clientTimeout: 15)
+            defer { _ = load.stop() }
             let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "PAUSE")
+            defer { _ = writes.stop() }
             usleep(1_000_000)
             try fixture.cluster.pause(true)
+            defer { try? fixture.cluster.pause(false) }
             let paused = load.now
             // Paused for more than three deadlines: statements and checkouts in flight time out.
             usleep(500_000)
@@ -154,7 +176,9 @@ extension Resilience {
             let fixture = try Fixture(tag: "terminate")
             let pid = fixture.server.pid
             let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 32, clientTimeout: 15)
+            defer { _ = load.stop() }
             let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "KILLED")
+            defer { _ = writes.stop() }
             usleep(1_000_000)
             let first = load.now
             var killed = 0
@@ -185,6 +209,7 @@ extension Resilience {
             _ = try fixture.cluster.psql("ALTER DATABASE seclab_test SET default_transaction_read_only = on")
             _ = try fixture.cluster.terminateBackends()
             let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 8, clientTimeout: 15)
+            defer { _ = load.stop() }
             usleep(1_000_000)
             let refused = try fixture.owner.run(["secret", "set", "pg", "LATE"], stdin: Array("late value".utf8))
             _ = try fixture.cluster.psql("ALTER DATABASE seclab_test SET default_transaction_read_only = off")

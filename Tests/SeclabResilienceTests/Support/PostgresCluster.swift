@@ -66,7 +66,29 @@ final class PostgresCluster: @unchecked Sendable {
         let postmaster = try postmasterPID()
         let signal = stop ? SIGSTOP : SIGCONT
         kill(postmaster, signal)
-        for child in childPIDs(of: postmaster) { kill(child, signal) }
+        guard stop else {
+            for child in childPIDs(of: postmaster) { kill(child, signal) }
+            return
+        }
+        // kill() returns before the postmaster stops: a backend it was forking may appear just
+        // after; stop children until the list stays the same once the postmaster is stopped.
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline, Self.state(of: postmaster) != "T" { usleep(1_000) }
+        var stopped = Set<pid_t>()
+        for _ in 0..<5 {
+            let children = Set(childPIDs(of: postmaster))
+            for child in children.subtracting(stopped) { kill(child, SIGSTOP) }
+            if children.isSubset(of: stopped) { break }
+            stopped.formUnion(children)
+            usleep(20_000)
+        }
+    }
+
+    /// The state letter of a process (`T` when stopped) from /proc/PID/stat.
+    static func state(of pid: pid_t) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
     }
 
     /// `SELECT` on the `postgres` database as the superuser (loopback trust), one value per line.
