@@ -118,12 +118,12 @@ extension Resilience {
             let firstSuccess: Double? = successes.min()
             let firstText = firstSuccess.map { String(format: "%.2f", $0 - up) } ?? "never"
             let outage503 = outage.filter { $0.status == 503 }.count
-            print(checkPulls(samples, budget: Self.budget, recoveredAfter: up, label: "PostgreSQL immediate restart"))
+            print(checkPulls(samples, budget: Self.budget, recoveredAfter: recovered, label: "PostgreSQL immediate restart"))
             print("faults, PostgreSQL restart: outage \(outage.count) pulls, \(outage503) answered 503; first success \(firstText) s after PostgreSQL was up; \(fixture.metricsLine())")
             #expect(!before.isEmpty && before.allSatisfy { $0.status == 200 })
             #expect(!outage.isEmpty && outage.allSatisfy { $0.status == 503 }, "during the outage every pull answers 503")
-            #expect(recovered, "the server never recovered after PostgreSQL came back")
-            if !recovered {
+            #expect(recovered != nil, "the server never recovered after PostgreSQL came back")
+            if recovered == nil {
                 print("faults, PostgreSQL restart, server log tail:\n" + fixture.server.log().split(separator: "\n").suffix(40).joined(separator: "\n"))
             }
             #expect(fixture.server.log().contains("database unavailable: "), "the server logs the reason of its 503s")
@@ -156,14 +156,15 @@ extension Resilience {
 
             let during = samples.filter { $0.at > paused + 0.1 && $0.at + $0.seconds < resumed }
             let pauseText = String(format: "%.1f", resumed - paused)
-            print(checkPulls(samples, budget: Self.budget, recoveredAfter: resumed, label: "PostgreSQL paused (SIGSTOP) \(pauseText) s"))
+            print(checkPulls(samples, budget: Self.budget, recoveredAfter: recovered, label: "PostgreSQL paused (SIGSTOP) \(pauseText) s"))
             let readyText = "/readyz answered \(readiness.status) in \(ms(readySeconds)) ms while paused, \(readyAfter.status) after"
             print("faults, PostgreSQL pause: \(readyText); \(during.count) pulls during the pause; \(fixture.metricsLine())")
             #expect(readiness.status == 503 && readiness.headers["retry-after"] != nil, "/readyz while paused: \(readiness.status)")
             #expect(readySeconds < Double(Self.timeoutMillis) / 1000 + 0.75, "/readyz must answer within one deadline")
             #expect(readyAfter.status == 200)
-            #expect(!during.isEmpty && during.allSatisfy { $0.status == 503 }, "while paused every pull answers 503")
-            #expect(recovered, "the server never recovered after PostgreSQL resumed")
+            let answered = during.filter { $0.status != 503 }.map { "sent \(ms($0.at - paused)) ms after the pause, \(ms($0.seconds)) ms: \($0.status)" }
+            #expect(!during.isEmpty && answered.isEmpty, "while paused every pull answers 503: \(answered.prefix(5))")
+            #expect(recovered != nil, "the server never recovered after PostgreSQL resumed")
             let metrics = try fixture.server.metrics()
             #expect(metrics.value("seclab_db_timeouts_total", #"kind="statement""#) + metrics.value("seclab_db_timeouts_total", #"kind="checkout""#) > 0)
             #expect((metrics.values["seclab_db_discarded_connections_total"] ?? 0) > 0, "connections that timed out are discarded")
@@ -191,11 +192,11 @@ extension Resilience {
             let recovered = load.waitForSuccesses(after: last)
             let samples = load.stop()
 
-            print(checkPulls(samples, budget: Self.budget, recoveredAfter: last, label: "pg_terminate_backend ×10"))
+            print(checkPulls(samples, budget: Self.budget, recoveredAfter: recovered, label: "pg_terminate_backend ×10"))
             let meanwhile = samples.filter { $0.at > first && $0.at < last }.count
             print("faults, pg_terminate_backend: \(killed) backends killed; \(meanwhile) pulls meanwhile; \(fixture.metricsLine())")
             #expect(killed > 0)
-            #expect(recovered, "the server never recovered after its connections were killed")
+            #expect(recovered != nil, "the server never recovered after its connections were killed")
             try fixture.checkRecovered(pid: pid, writes: writes)
         }
         /// A failover to a standby, as the server sees it: the database turns read-only
@@ -218,12 +219,14 @@ extension Resilience {
             let samples = load.stop()
 
             let readOnly = samples.filter { $0.at + $0.seconds < writable - 0.1 }
-            print(checkPulls(samples, budget: Self.budget, recoveredAfter: writable, label: "PostgreSQL read-only"))
+            // No "every later pull succeeds" here: a pooled session opened while read-only learns it
+            // only at its first write (then it is dropped), which may come after the 20 successes.
+            print(checkPulls(samples, budget: Self.budget, recoveredAfter: nil, label: "PostgreSQL read-only"))
             print("faults, PostgreSQL read-only: secret set exit \(refused.status); \(fixture.metricsLine())")
             #expect(refused.status == 1 && refused.stderr.contains("(503 unavailable)"), "\(refused.stderr)")
             #expect(!readOnly.isEmpty && readOnly.allSatisfy { $0.status == 503 }, "pulls write an audit row: 503 while read-only")
             #expect(try fixture.server.metrics().value("seclab_db_unavailable_total", #"reason="read_only""#) > 0)
-            #expect(recovered, "the server never recovered after the database turned writable")
+            #expect(recovered != nil, "the server never recovered after the database turned writable")
             #expect(try fixture.owner.run(["secret", "set", "pg", "LATE"], stdin: Array("late value".utf8)).status == 0)
             try fixture.checkRecovered(pid: pid, writes: OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "AFTER"))
         }
