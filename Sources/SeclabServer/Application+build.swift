@@ -44,7 +44,7 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
         throw StartupError("refusing plain HTTP on \(config.host): give --tls-cert/--tls-key, listen on loopback, or pass --allow-insecure-http behind a TLS proxy")
     }
 
-    let database = try SeclabDatabase(location: config.database, logger: logger)
+    let database = try SeclabDatabase(location: config.database, logger: logger, timeoutMillis: config.databaseTimeoutMillis)
     do { try await database.migrate() } catch {
         // Migration statements carry no client data, so the driver's full report is safe here.
         logger.error("migration failed", metadata: ["error": .string(String(reflecting: error))])

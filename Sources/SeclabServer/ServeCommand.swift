@@ -36,7 +36,9 @@ public struct Serve: AsyncParsableCommand {
             SECLAB_MAX_REKEY_BODY_BYTES (default 41943040), SECLAB_AUDIT_WINDOW_SECONDS (default 10: \
             failures, throttles and denials are written as one counted row per window), \
             SECLAB_REKEY_CONCURRENCY (default 1), SECLAB_HEAVY_READ_CONCURRENCY (default 4: whole-vault \
-            reads at once). Flags win over the environment.
+            reads at once), SECLAB_DB_TIMEOUT_MS (default 3000: the deadline of every \
+            database statement and connection checkout; past it a request answers 503 with Retry-After). \
+            Flags win over the environment.
             """
     )
 
@@ -73,6 +75,10 @@ public struct Serve: AsyncParsableCommand {
     /// Allow plain HTTP off loopback.
     @Flag(name: .customLong("allow-insecure-http"), help: "Serve plain HTTP on a non-loopback address (only behind a TLS proxy).")
     public var allowInsecureHTTP = false
+
+    /// Database deadline in milliseconds.
+    @Option(name: .customLong("db-timeout-ms"), help: "Deadline of every database statement and connection checkout, in ms (default 3000).")
+    public var dbTimeoutMillis: Int?
 
     /// Required by ArgumentParser.
     public init() {}
@@ -140,6 +146,17 @@ public struct Serve: AsyncParsableCommand {
                                                   range: 1...64, default: config.rekeyConcurrency)
         config.heavyReadConcurrency = try Self.number(nil, env: "SECLAB_HEAVY_READ_CONCURRENCY", flag: "SECLAB_HEAVY_READ_CONCURRENCY",
                                                       range: 1...1024, default: config.heavyReadConcurrency)
+        if let millis = try dbTimeoutMillis ?? Self.environment("SECLAB_DB_TIMEOUT_MS").map({ text in
+            guard let value = Int(text) else { throw ValidationError("SECLAB_DB_TIMEOUT_MS must be a number of milliseconds from 100 to 600000") }
+            return value
+        }) {
+            // Below 100 ms a healthy database under load would look down; above 10 min a dead
+            // one would look like a hang (issue 13).
+            guard (100...600_000).contains(millis) else {
+                throw ValidationError("--db-timeout-ms / SECLAB_DB_TIMEOUT_MS must be a number of milliseconds from 100 to 600000")
+            }
+            config.databaseTimeoutMillis = millis
+        }
         if let level = Self.environment("SECLAB_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("SECLAB_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
             config.logLevel = parsed

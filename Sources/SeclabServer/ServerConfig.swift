@@ -16,6 +16,9 @@ public struct ServerConfig: Sendable {
     public var tlsKeyPath: String?
     /// Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy only).
     public var allowInsecureHTTP: Bool = false
+    /// The deadline of every database statement and connection checkout, in milliseconds
+    /// (`SECLAB_DB_TIMEOUT_MS`, `--db-timeout-ms`); past it the request answers 503.
+    public var databaseTimeoutMillis: Int = SeclabDatabase.defaultTimeoutMillis
     /// Log level of the server's own logs.
     public var logLevel: Logger.Level = .info
 

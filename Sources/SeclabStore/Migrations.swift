@@ -1,4 +1,5 @@
 import SQLKit
+import NIOCore
 
 /// Versioned schema migrations, applied in order at start inside one transaction each.
 ///
@@ -161,7 +162,9 @@ extension SeclabDatabase {
     public func migrate() async throws {
         let dialect = self.dialect
         let migrations = Migrations.all(dialect)
-        try await write { tx in
+        // Statements wait up to a minute here: another replica may hold the migration lock, and
+        // building an index on a large table takes time (the request deadline is for requests).
+        try await write(timeout: max(timeout, .seconds(60))) { tx in
             if dialect.name == "postgres" {
                 // Two replicas starting together must not both create the tables.
                 try await tx.sql.raw("SELECT pg_advisory_xact_lock(736563)").run()

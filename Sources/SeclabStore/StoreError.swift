@@ -10,6 +10,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case badDatabaseURL(String)
     /// The database schema is newer than this build.
     case schemaTooNew(found: Int, known: Int)
+    /// The database cannot serve right now (maps to 503 with Retry-After, issue 13 §3).
+    case unavailable(DatabaseFault)
 
     /// A one-line message without content.
     public var description: String {
@@ -20,6 +22,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badDatabaseURL(why): return "bad database URL: \(why)"
         case let .schemaTooNew(found, known):
             return "database schema version \(found) is newer than this server knows (\(known)); upgrade seclab-server"
+        case let .unavailable(fault): return "database unavailable: \(fault)"
         }
     }
 }

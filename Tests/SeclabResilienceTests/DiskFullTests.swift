@@ -1,13 +1,15 @@
 import Foundation
+import SeclabHTTP
 import SeclabTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Issue 7 §5: SQLite on a full disk (a small tmpfs filled to the last byte). Writes fail
-/// with the documented error body and nothing about the engine; the server keeps serving
-/// reads; once space is back, writes work again; `PRAGMA integrity_check` stays "ok".
+/// Issue 7 §5 and issue 13: SQLite on a full disk (a small tmpfs filled to the last byte).
+/// Writes fail with the documented 503, Retry-After and nothing about the engine, and the
+/// server logs why; the server keeps serving reads; once space is back, writes work again
+/// and `/readyz` is ready by itself; `PRAGMA integrity_check` stays "ok".
 extension Resilience {
     @Suite struct DiskFull {
         /// A private tmpfs of `size` mounted under /tmp, unmounted by `unmount()`.
@@ -45,7 +47,7 @@ extension Resilience {
         func fullDiskFailsWritesCleanlyKeepsReadsAndNeverCorrupts() throws {
             let disk = try SmallDisk(size: "8m")
             defer { disk.unmount() }
-            let server = try Daemon(databaseURL: "sqlite:\(disk.path)/seclab.db")
+            let server = try Daemon(databaseURL: "sqlite:\(disk.path)/seclab.db", environment: ["SECLAB_DB_TIMEOUT_MS": "1000"])
             defer { server.kill9() }
             let owner = try Owner(server: server.baseURL)
             try owner.ok(["vault", "create", "tiny"])
@@ -66,9 +68,18 @@ extension Resilience {
             for word in ["sqlite", "sql", "disk", "full", "i/o", "database"] {
                 #expect(!failed.stderr.lowercased().contains(word), "the error leaks '\(word)': \(failed.stderr)")
             }
+            #expect(failed.stderr.contains("(503 unavailable)") && failed.stderr.contains("(retry after 1 s)"),
+                    "a full disk is 503 with Retry-After: \(failed.stderr)")
             #expect(server.isRunning)
             let statuses = server.log().components(separatedBy: "\n").filter { $0.contains("method=PUT") && $0.contains("status=") }
-            #expect(statuses.contains { $0.contains("status=500") }, "the failed PUT should be a bare 500")
+            #expect(statuses.contains { $0.contains("status=503") } && !statuses.contains { $0.contains("status=500") },
+                    "the failed PUT should be a 503, never a 500")
+            #expect(server.log().contains("database unavailable: the database is out of space"), "the server logs the reason")
+            let readyWhileFull = try HTTP.request("GET", server.baseURL + "/readyz")
+            print("faults, full disk: /readyz answered \(readyWhileFull.status) while full (503, or 200 when the probe fitted in the WAL)")
+            #expect(readyWhileFull.status == 200 || (readyWhileFull.status == 503 && readyWhileFull.headers["retry-after"] != nil))
+            let metrics = try server.metrics()
+            #expect(metrics.value("seclab_db_unavailable_total", #"reason="out_of_space""#) > 0)
 
             // Reads still work: every item opens, BIG is not there.
             let export = try owner.export("tiny")
@@ -82,8 +93,9 @@ extension Resilience {
             let database = disk.path + "/seclab.db"
             #expect(try sqlite3(database, "PRAGMA integrity_check") == "ok")
 
-            // Space back: writes work again, nothing was lost.
+            // Space back: ready again by itself, writes work again, nothing was lost.
             try FileManager.default.removeItem(atPath: filler)
+            #expect(try HTTP.request("GET", server.baseURL + "/readyz").status == 200)
             #expect(try owner.run(["secret", "set", "tiny", "BIG"], stdin: big).status == 0)
             let after = try owner.export("tiny")
             #expect(after.values.count == items.count + 1 && after.values["BIG"]?.utf8.count == big.count)

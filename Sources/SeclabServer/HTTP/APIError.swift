@@ -20,9 +20,13 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public let field: String?
     /// Extra headers (Retry-After, WWW-Authenticate).
     public let headers: HTTPFields
+    /// Why the database could not serve, for the server's log line; never sent to the client.
+    let databaseFault: DatabaseFault?
 
-    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, headers: HTTPFields = [:]) {
+    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, headers: HTTPFields = [:],
+         databaseFault: DatabaseFault? = nil) {
         self.status = status; self.code = code; self.message = message; self.field = field; self.headers = headers
+        self.databaseFault = databaseFault
     }
 
     /// `code: message`.
@@ -58,12 +62,24 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     }
     static let busy = APIError(.serviceUnavailable, code: "busy", message: "server busy; retry shortly", headers: [.retryAfter: "1"])
 
+    /// The database cannot serve right now (issue 13 §3): 503 with Retry-After, which
+    /// `seclab-run` and the CLI retry within their time budget. The client learns nothing
+    /// about the cause; the server logs it.
+    static func databaseUnavailable(_ fault: DatabaseFault) -> APIError {
+        APIError(.serviceUnavailable, code: "unavailable", message: "service temporarily unavailable; retry after \(unavailableRetryAfterSeconds) s",
+                 headers: [.retryAfter: String(unavailableRetryAfterSeconds)], databaseFault: fault)
+    }
+    /// Short: a restarted database is usually back within seconds, and every retry waits at
+    /// most one database deadline before it hears 503 again.
+    static let unavailableRetryAfterSeconds = 1
+
     /// Map a store error to its HTTP meaning.
     static func from(_ error: StoreError) -> APIError {
         switch error {
         case let .duplicate(what): return .conflict("\(what) already exists")
         case let .notFound(what): return .notFound(what)
         case let .conflict(why): return .conflict(why)
+        case let .unavailable(fault): return .databaseUnavailable(fault)
         case .badDatabaseURL, .schemaTooNew:
             return APIError(.internalServerError, code: "internal", message: "internal error")
         }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import SeclabStore
 import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -26,6 +27,7 @@ final class MetricsRegistry: Sendable {
         var throttles: [String: UInt64] = [:]
         var credentialCache: [String: UInt64] = [:]
         var argon2idRuns: UInt64 = 0
+        var databaseUnavailable: [String: UInt64] = [:]
     }
 
     let state = Mutex(State())
@@ -47,9 +49,12 @@ final class MetricsRegistry: Sendable {
     func throttled(kind: String) { state.withLock { $0.throttles["kind=\"\(kind)\"", default: 0] += 1 } }
     /// One Argon2id verification ran (the cost a throttle must keep bounded, issue 7 §4).
     func argon2idRun() { state.withLock { $0.argon2idRuns += 1 } }
+    /// A request answered 503 because the database could not serve (issue 13 §3).
+    func databaseUnavailable(_ fault: DatabaseFault) { state.withLock { $0.databaseUnavailable["reason=\"\(fault.label)\"", default: 0] += 1 } }
     func credentialCache(hit: Bool) { state.withLock { $0.credentialCache["result=\"\(hit ? "hit" : "miss")\"", default: 0] += 1 } }
 
-    func render() -> String {
+    /// The page; `database` adds the deadline counters of the database layer.
+    func render(database: DatabaseCounters.Snapshot? = nil) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         func counter(_ name: String, _ help: String, _ values: [String: UInt64]) {
@@ -71,6 +76,8 @@ final class MetricsRegistry: Sendable {
         counter("seclab_credential_cache_total", "Machine credential cache lookups.", snapshot.credentialCache)
         out += "# HELP seclab_argon2id_verifications_total Argon2id verifications of machine credentials.\n"
         out += "# TYPE seclab_argon2id_verifications_total counter\nseclab_argon2id_verifications_total \(snapshot.argon2idRuns)\n"
+        counter("seclab_db_unavailable_total", "Requests answered 503 because the database could not serve, by reason.", snapshot.databaseUnavailable)
+        if let database { out += Self.render(database) }
         return out
     }
 }
@@ -100,13 +107,32 @@ struct ObservabilityMiddleware: RouterMiddleware {
             status = response.status.code
             return response
         } catch let error as any HTTPResponseError {
+            if let fault = (error as? APIError)?.databaseFault { logUnavailable(fault, context: context) }
             status = error.status.code
             return try error.response(from: request, context: context)
+        } catch let error as StoreError {
+            guard case let .unavailable(fault) = error else {
+                context.logger.error("internal error", metadata: ["error.type": .string("StoreError")])
+                status = 500
+                return try APIError(.internalServerError, code: "internal", message: "internal error").response(from: request, context: context)
+            }
+            let answer = APIError.databaseUnavailable(fault)
+            status = answer.status.code
+            logUnavailable(fault, context: context)
+            return try answer.response(from: request, context: context)
         } catch {
             // Why only the type: error descriptions from drivers can quote SQL and bind values.
             context.logger.error("internal error", metadata: ["error.type": .string(String(describing: type(of: error)))])
             status = 500
             return try APIError(.internalServerError, code: "internal", message: "internal error").response(from: request, context: context)
         }
+    }
+}
+
+extension ObservabilityMiddleware {
+    /// One line per refused request: the reason, never the driver's text (it can quote SQL).
+    func logUnavailable(_ fault: DatabaseFault, context: Context) {
+        metrics.databaseUnavailable(fault)
+        context.logger.warning("database unavailable: \(fault)", metadata: ["route": .string(context.endpointPath ?? "unmatched")])
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import SeclabTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A private throwaway PostgreSQL cluster (own directory, own port) made with
 /// `scripts/pg-test-cluster.sh`, so a test may stop and start it without disturbing the
@@ -48,6 +51,58 @@ final class PostgresCluster: @unchecked Sendable {
     func stop(mode: String = "immediate") throws { try pgctl("-m \(mode) -w stop") }
 
     func start() throws { try pgctl("-l '\(directory)/postgres.log' -w -t 30 start") }
+
+    /// The postmaster's PID (first line of postmaster.pid).
+    func postmasterPID() throws -> pid_t {
+        let text = try String(contentsOfFile: "\(directory)/data/postmaster.pid", encoding: .utf8)
+        guard let pid = text.split(separator: "\n").first.flatMap({ pid_t($0) }) else { throw TestSupportError("no PID in postmaster.pid") }
+        return pid
+    }
+
+    /// SIGSTOP (`true`) or SIGCONT every process of the cluster: the postmaster first (no new
+    /// backends start), then its children. A paused PostgreSQL still accepts TCP connections
+    /// (the kernel's listen queue) but answers nothing: the "hung database" case.
+    func pause(_ stop: Bool) throws {
+        let postmaster = try postmasterPID()
+        let signal = stop ? SIGSTOP : SIGCONT
+        kill(postmaster, signal)
+        guard stop else {
+            for child in childPIDs(of: postmaster) { kill(child, signal) }
+            return
+        }
+        // kill() returns before the postmaster stops: a backend it was forking may appear just
+        // after; stop children until the list stays the same once the postmaster is stopped.
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline, Self.state(of: postmaster) != "T" { usleep(1_000) }
+        var stopped = Set<pid_t>()
+        for _ in 0..<5 {
+            let children = Set(childPIDs(of: postmaster))
+            for child in children.subtracting(stopped) { kill(child, SIGSTOP) }
+            if children.isSubset(of: stopped) { break }
+            stopped.formUnion(children)
+            usleep(20_000)
+        }
+    }
+
+    /// The state letter of a process (`T` when stopped) from /proc/PID/stat.
+    static func state(of pid: pid_t) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+    }
+
+    /// `SELECT` on the `postgres` database as the superuser (loopback trust), one value per line.
+    func psql(_ sql: String) throws -> String {
+        let result = try Spawn.capture(bin + "/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-Atc", sql],
+                                       environment: ["PATH": "/usr/bin:/bin"], timeout: 30)
+        guard result.status == 0 else { throw TestSupportError("psql failed (\(result.status)): \(result.stderr)") }
+        return String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `pg_terminate_backend` on every connection to the test database: how many were killed.
+    func terminateBackends() throws -> Int {
+        Int(try psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'seclab_test' AND pid <> pg_backend_pid()")) ?? 0
+    }
 
     deinit {
         _ = try? Spawn.capture("/bin/bash", [Binaries.packageRoot.appendingPathComponent("scripts/pg-test-cluster.sh").path, "stop"],
