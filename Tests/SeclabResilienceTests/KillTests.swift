@@ -60,10 +60,25 @@ extension Resilience {
                 rep += 1
                 let newPassphrase = "changed passphrase number \(rep) for the kill test"
                 if let policy { proxy.setPolicy(policy) }
-                let strace = try straceWrite.map { try SyscallKill(pid: server.pid, nth: $0) }
+                // strace is armed when the change itself reaches the proxy (the CLI's SRP start
+                // and login writes come first), so its count is the change's commit alone.
+                let strace = Locked<SyscallKill?>(nil)
+                if let straceWrite {
+                    let pid = server.pid
+                    proxy.setPolicy { method, path, _ in
+                        if method == "PUT" && path.hasSuffix("/v1/account/passphrase") {
+                            let armed = try? SyscallKill(pid: pid, nth: straceWrite)
+                            strace.withLock { $0 = armed }
+                        }
+                        return .forward()
+                    }
+                }
+                let exchangesBefore = proxy.exchanges.count
                 let change = try owner.run(["account", "change-passphrase"], extra: ["SECLAB_NEW_PASSPHRASE": newPassphrase])
-                let trace = strace?.finish() ?? ""
-                let acknowledged = proxy.exchanges.last { $0.path.hasSuffix("/v1/account/passphrase") }?.status == 204
+                let trace = strace.withLock { $0 }?.finish() ?? ""
+                if straceWrite != nil { #expect(strace.withLock { $0 } != nil, "\(label): strace was never armed") }
+                // This trial's change only: an earlier trial's 204 is not this one's.
+                let acknowledged = proxy.exchanges.dropFirst(exchangesBefore).last { $0.path.hasSuffix("/v1/account/passphrase") }?.status == 204
                 server.kill9()
                 try server.start()
                 proxy.setPolicy { _, _, _ in .forward() }

@@ -26,23 +26,32 @@ extension LoginRecord {
 /// change; the server consumes the login attempt and checks M1 exactly as `srp/finish` does,
 /// without issuing a session. Failures count against the same throttles as a failed login.
 extension Services {
-    /// Verify `proof` for `accountID`; throws 403 (counted as a failed login) when it does not
-    /// verify, is a decoy, has expired or belongs to another account.
-    func requireFreshProof(_ proof: SRPFinishRequest, accountID: String, context: SeclabRequestContext, now: Int64) async throws {
+    /// Run `change` only if `proof` verifies for `accountID`, in ONE write transaction with the
+    /// consumption of the login attempt: a crash leaves either the old state with the attempt
+    /// unspent, or the change with the attempt spent, never a half. A proof that does not
+    /// verify, is a decoy's, has expired or belongs to another account is counted as a failed
+    /// login and answered 403; nothing is changed.
+    func withFreshProof(_ proof: SRPFinishRequest, accountID: String, context: SeclabRequestContext, now: Int64,
+                        _ change: @escaping @Sendable (Transaction) async throws -> Void) async throws {
         let audit = AuditRecord(time: now, actorID: accountID, actorKind: "account", action: "account.passphrase",
                                 clientAddress: context.clientAddress, outcome: "denied")
         try await checkThrottle(keys: Services.loginKeys(accountID: accountID, context: context), kind: "srp", audit: audit, now: now)
-        let login = try await database.write { tx in try await tx.takeLogin(id: proof.loginID) }
         let clientProof = (try? Base64URL.decode(proof.clientProof, count: 32, what: "client_proof")) ?? []
-        if let login, login.expiresAt > now, login.isDecoy == 0, login.accountID == accountID, login.serverProof(for: clientProof) != nil {
-            return
-        }
-        metrics.authFailure(kind: "srp")
         let keys = loginFailureKeys(accountID: accountID, context: context)
-        try await database.write { tx in
-            try await tx.recordFailure(keys: keys, now: now)
-            try await tx.audit(audit)
+        let verified = try await database.write { tx -> Bool in
+            let login = try await tx.takeLogin(id: proof.loginID)
+            guard let login, login.expiresAt > now, login.isDecoy == 0, login.accountID == accountID,
+                  login.serverProof(for: clientProof) != nil else {
+                try await tx.recordFailure(keys: keys, now: now)
+                try await tx.audit(audit)
+                return false
+            }
+            try await change(tx)
+            return true
         }
-        throw APIError(.forbidden, code: "proof_failed", message: "the proof of the current passphrase did not verify; nothing was changed")
+        guard verified else {
+            metrics.authFailure(kind: "srp")
+            throw APIError(.forbidden, code: "proof_failed", message: "the proof of the current passphrase did not verify; nothing was changed")
+        }
     }
 }

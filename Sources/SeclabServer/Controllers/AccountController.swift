@@ -61,8 +61,7 @@ struct AccountController {
         let now = Clock.nowMillis()
         // validate() guarantees the proof is there; a token alone never changes the passphrase.
         guard let proof = body.proof else { throw APIError.badRequest(field: "proof", "required") }
-        try await services.requireFreshProof(proof, accountID: principal.accountID, context: context, now: now)
-        try await services.database.write { tx in
+        try await services.withFreshProof(proof, accountID: principal.accountID, context: context, now: now) { tx in
             try await tx.replacePassphrase(accountID: principal.accountID, kdfProfile: body.kdfProfile, saltAUK: body.saltAUK,
                                            saltSRP: body.saltSRP, srpVerifier: body.srpVerifier, encPrivateKey: body.encPrivateKey,
                                            keepTokenHash: principal.tokenHash, now: now)

@@ -83,6 +83,23 @@ extension HTTPClient {
         return (SRPFinishRequest(loginID: challenge.loginID, clientProof: Base64URL.encode(proof.clientProof)), proof)
     }
 
+    /// Send pulls with wrong secrets for `slotID` until the slot is blocked for at least
+    /// `seconds` (a 429 whose Retry-After says so), waiting out shorter blocks: each failure
+    /// after a block doubles the next one. Why not a fixed count: the first block lasts 1 s,
+    /// which a loaded machine can outlast between two requests. Returns every status seen.
+    func blockSlot(_ slotID: String, forAtLeast seconds: Int = 4) async throws -> [HTTPResult] {
+        var seen: [HTTPResult] = []
+        for _ in 0..<24 {
+            let wrong = try await send("POST", "/v1/machine/pull", json: MachinePullRequest(), authorization: "Machine \(slotID).\(Fake.b64u(32))")
+            seen.append(wrong)
+            guard wrong.status == 429 else { continue }
+            let wait = Int(wrong.headers["retry-after"] ?? "") ?? 0
+            if wait >= seconds { return seen }
+            try await Task.sleep(for: .milliseconds(wait * 1000 + 100))
+        }
+        throw TestFailure("slot \(slotID) was never blocked for \(seconds) s: \(seen.map(\.status))")
+    }
+
     func authorized(_ account: TestAccount) -> HTTPClient {
         var client = self
         client.bearer = account.token
