@@ -14,7 +14,7 @@ public struct SeclabServerCommand: AsyncParsableCommand {
         commandName: "seclab-server",
         abstract: "The seclab ciphertext-only blob store.",
         version: "seclab-server \(BuildInfo.line)",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Backup.self],
         defaultSubcommand: Serve.self
     )
 
