@@ -9,14 +9,19 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 dist="$(cd "${1:-$root/dist}" && pwd)"
 work="$(mktemp -d /tmp/seclab-backup.XXXXXX)"
 pids=()
-cleanup() { local p; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  local p
+  # Servers are started inside $(…), so their pids are kept in files, not in the array.
+  for p in "${pids[@]}" $(cat "$work"/*.pid 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true; rm -rf "$work"
+}
 trap cleanup EXIT
 fail() { echo "backup: FAIL: $*" >&2; exit 1; }
 step() { echo "backup: $*" >&2; }
 
 start_server() {  # start_server DB LOG → prints the URL
   "$dist/seclab-server" serve --listen 127.0.0.1:0 --database "sqlite:$1" > "$2" 2>&1 &
-  pids+=($!)
+  echo $! > "$2.pid"
   local url="" _
   for _ in $(seq 1 200); do
     url="$(grep -o 'url=http://127.0.0.1:[0-9]*' "$2" | head -1 | cut -d= -f2 || true)"; [[ -n "$url" ]] && break; sleep 0.05
