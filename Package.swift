@@ -47,9 +47,10 @@ let package = Package(
     ],
     targets: [
         // MARK: C modules
+        // libsodium linked statically (module.modulemap: `-l:libsodium.a`); no pkgConfig, whose
+        // `-lsodium` would pull in the shared library first. Headers are in /usr/include.
         .systemLibrary(
             name: "CSodium",
-            pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
         .systemLibrary(
@@ -64,6 +65,12 @@ let package = Package(
         .target(
             name: "CBigNum",
             linkerSettings: [.linkedLibrary("crypto")]
+        ),
+
+        // MARK: build stamp (issue 15): VERSION and the git commit, written by scripts/release
+        .target(
+            name: "SeclabVersion",
+            swiftSettings: strictSettings
         ),
 
         // MARK: primitives and constructions
@@ -138,6 +145,7 @@ let package = Package(
                 "SeclabPrimitives",
                 "SeclabFormat",
                 "SeclabSRP",
+                "SeclabVersion",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -157,6 +165,7 @@ let package = Package(
             name: "SeclabCLI",
             dependencies: [
                 "SeclabClient", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP",
+                "SeclabVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -174,7 +183,7 @@ let package = Package(
         ),
         .target(
             name: "SeclabRun",
-            dependencies: ["CSeclabExec", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP"],
+            dependencies: ["CSeclabExec", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -6,6 +6,7 @@ import SeclabFormat
 import SeclabKeys
 import SeclabPassphrase
 import SeclabPrimitives
+import SeclabVersion
 
 /// `seclab`: the vault owner's command line (issue 4). All cryptography runs here, on the
 /// device; the server only ever sees ciphertext (seed §01).
@@ -18,7 +19,7 @@ public struct Seclab: ParsableCommand {
             Every secret is encrypted on this device before it reaches the server. Exit codes are \
             listed in docs/cli.md. Values are read from stdin or files, never from arguments.
             """,
-        version: "0.1.0",
+        version: "seclab \(BuildInfo.line)",
         subcommands: [Account.self, Vault.self, Secret.self, Machine.self, Audit.self]
     )
 

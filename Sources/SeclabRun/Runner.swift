@@ -4,14 +4,15 @@ import SeclabFormat
 import SeclabHTTP
 import SeclabKeys
 import SeclabPrimitives
+import SeclabVersion
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// seclab-run's whole flow: options → credential → one pull → plan → exec (or supervise).
 public enum SeclabRunMain {
-    /// The version printed by `--version`.
-    public static let version = "0.1.0"
+    /// The version printed by `--version` (the repository's VERSION file in a release build).
+    public static let version = BuildInfo.version
 
     /// Run with the process's arguments and environment; never returns.
     public static func main() -> Never {
@@ -42,7 +43,7 @@ public enum SeclabRunMain {
     static func run(arguments: [String], environment: [String: String], inherited: [[UInt8]]) throws(RunFailure) -> Int32 {
         var options = try RunOptions.parse(arguments, environment: environment)
         if options.help { writeAll(1, Array(helpText.utf8)); return 0 }
-        if options.version { writeAll(1, Array("seclab-run \(version)\n".utf8)); return 0 }
+        if options.version { writeAll(1, Array("seclab-run \(BuildInfo.line)\n".utf8)); return 0 }
 
         // Why first: no core dump, ptrace attach or /proc/PID/mem read of this process once
         // it holds decrypted values (issue 5 hardening).

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Hummingbird
 import Logging
 import SeclabStore
+import SeclabVersion
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,8 @@ public struct SeclabServerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "seclab-server",
         abstract: "The seclab ciphertext-only blob store.",
-        subcommands: [Serve.self],
+        version: "seclab-server \(BuildInfo.line)",
+        subcommands: [Serve.self, Backup.self],
         defaultSubcommand: Serve.self
     )
 

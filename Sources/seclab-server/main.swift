@@ -7,6 +7,8 @@ do {
     var command = try SeclabServerCommand.parseAsRoot()
     if let serve = command as? Serve {
         try await serve.serve()
+    } else if let backup = command as? Backup {
+        try await backup.run()
     } else {
         try command.run()
     }
