@@ -102,7 +102,8 @@ extension Resilience {
             defer { _ = load.stop() }
             let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "RESTART")
             defer { _ = writes.stop() }
-            usleep(1_000_000)
+            // Warm: the first pulls verify the credential with Argon2id, slow on two loaded cores.
+            #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
             try fixture.cluster.stop(mode: "immediate")
             let down = load.now
             usleep(2_000_000)
@@ -138,7 +139,8 @@ extension Resilience {
             defer { _ = load.stop() }
             let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "PAUSE")
             defer { _ = writes.stop() }
-            usleep(1_000_000)
+            // Warm: the first pulls verify the credential with Argon2id, slow on two loaded cores.
+            #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
             try fixture.cluster.pause(true)
             defer { try? fixture.cluster.pause(false) }
             let paused = load.now
@@ -148,13 +150,15 @@ extension Resilience {
             let readiness = try HTTP.request("GET", fixture.server.baseURL + "/readyz", client: try HTTP.client(timeout: 15))
             let readySeconds = Date().timeIntervalSince(readyStarted)
             usleep(UInt32(3 * Self.timeoutMillis * 1000))
+            // Pulls answered after this instant may have met a resumed backend.
+            let resuming = load.now
             try fixture.cluster.pause(false)
             let resumed = load.now
             let recovered = load.waitForSuccesses(after: resumed)
             let samples = load.stop()
             let readyAfter = try HTTP.request("GET", fixture.server.baseURL + "/readyz")
 
-            let during = samples.filter { $0.at > paused + 0.1 && $0.at + $0.seconds < resumed }
+            let during = samples.filter { $0.at > paused + 0.1 && $0.at + $0.seconds < resuming }
             let pauseText = String(format: "%.1f", resumed - paused)
             print(checkPulls(samples, budget: Self.budget, recoveredAfter: recovered, label: "PostgreSQL paused (SIGSTOP) \(pauseText) s"))
             let readyText = "/readyz answered \(readiness.status) in \(ms(readySeconds)) ms while paused, \(readyAfter.status) after"
@@ -180,7 +184,8 @@ extension Resilience {
             defer { _ = load.stop() }
             let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "KILLED")
             defer { _ = writes.stop() }
-            usleep(1_000_000)
+            // Warm: the first pulls verify the credential with Argon2id, slow on two loaded cores.
+            #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
             let first = load.now
             var killed = 0
             // Every connection killed, ten times over three seconds, mid-statement or idle.
