@@ -80,6 +80,16 @@ extension Resilience {
                 #expect(run.status == 0)
             }
 
+            /// 32 clients pulling and an owner writing items under `prefix`, warmed up: the first
+            /// pulls verify the credential with Argon2id, slow on two loaded cores. The caller
+            /// stops both (writes first) when the test ends.
+            func loadWithWrites(prefix: String) throws -> (load: PullLoad, writes: OwnerWrites) {
+                let load = try PullLoad(server: server, credential: credential, clients: 32, clientTimeout: 15)
+                let writes = OwnerWrites(owner: owner, vault: "pg", prefix: prefix)
+                #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
+                return (load, writes)
+            }
+
             func metricsLine() -> String {
                 guard let metrics = try? server.metrics() else { return "no metrics" }
                 let checkout = metrics.value("seclab_db_timeouts_total", #"kind="checkout""#)
@@ -98,12 +108,8 @@ extension Resilience {
         func serverRecoversFromAPostgresRestartUnderLoad() throws {
             let fixture = try Fixture(tag: "restart")
             let pid = fixture.server.pid
-            let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 32, clientTimeout: 15)
-            defer { _ = load.stop() }
-            let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "RESTART")
-            defer { _ = writes.stop() }
-            // Warm: the first pulls verify the credential with Argon2id, slow on two loaded cores.
-            #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
+            let (load, writes) = try fixture.loadWithWrites(prefix: "RESTART")
+            defer { _ = writes.stop(); _ = load.stop() }
             try fixture.cluster.stop(mode: "immediate")
             let down = load.now
             usleep(2_000_000)
@@ -135,12 +141,8 @@ extension Resilience {
         func serverAnswersWhilePostgresIsPausedAndRecoversAfterResume() throws {
             let fixture = try Fixture(tag: "pause")
             let pid = fixture.server.pid
-            let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 32, clientTimeout: 15)
-            defer { _ = load.stop() }
-            let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "PAUSE")
-            defer { _ = writes.stop() }
-            // Warm: the first pulls verify the credential with Argon2id, slow on two loaded cores.
-            #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
+            let (load, writes) = try fixture.loadWithWrites(prefix: "PAUSE")
+            defer { _ = writes.stop(); _ = load.stop() }
             try fixture.cluster.pause(true)
             defer { try? fixture.cluster.pause(false) }
             let paused = load.now
@@ -180,12 +182,8 @@ extension Resilience {
         func serverRecoversWhenItsConnectionsAreKilled() throws {
             let fixture = try Fixture(tag: "terminate")
             let pid = fixture.server.pid
-            let load = try PullLoad(server: fixture.server, credential: fixture.credential, clients: 32, clientTimeout: 15)
-            defer { _ = load.stop() }
-            let writes = OwnerWrites(owner: fixture.owner, vault: "pg", prefix: "KILLED")
-            defer { _ = writes.stop() }
-            // Warm: the first pulls verify the credential with Argon2id, slow on two loaded cores.
-            #expect(load.waitForSuccesses(after: 0) != nil, "the pulls never succeeded before the fault")
+            let (load, writes) = try fixture.loadWithWrites(prefix: "KILLED")
+            defer { _ = writes.stop(); _ = load.stop() }
             let first = load.now
             var killed = 0
             // Every connection killed, ten times over three seconds, mid-statement or idle.
