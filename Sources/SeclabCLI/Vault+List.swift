@@ -56,7 +56,7 @@ extension Vault {
                 for broken in listing.broken {
                     Terminal.warning("vault \(broken.vaultID), shared with you by \(Terminal.shown(broken.sharer)), does not open and is never used (\(Terminal.shown(broken.reason))); leave it with `seclab vault decline \(broken.vaultID)`")
                 }
-                let pending = (try? session.invitations().count) ?? 0
+                let pending = (try? session.pendingInvitationCount()) ?? 0
                 if pending > 0 {
                     Terminal.note("\(pending) vault invitation(s) waiting: see `seclab vault invites`")
                 }

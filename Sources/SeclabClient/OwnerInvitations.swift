@@ -23,16 +23,26 @@ public struct Invitation: Sendable {
     public let fingerprint: String?
 
     /// Who shared it, in words: e-mail and account id.
-    public var sharer: String { grantedByEmail.map { "\($0) (account \(grantedBy))" } ?? "account \(grantedBy)" }
+    public var sharer: String { BrokenVault.sharer(email: grantedByEmail, accountID: grantedBy) }
 }
 
 extension OwnerSession {
-    /// The shares offered to the caller, each opened (not pinned) to show its name.
-    public func invitations() throws(OwnerError) -> [Invitation] {
-        let list: InvitationList = try call("invitations") { () throws(ClientError) in
+    /// How many shares are offered to the caller. Why not `invitations().count`: anyone can
+    /// offer shares, and `vault list` must not open each of them (an HPKE open apiece) just
+    /// to count them.
+    public func pendingInvitationCount() throws(OwnerError) -> Int {
+        try invitationList().invitations.count
+    }
+
+    private func invitationList() throws(OwnerError) -> InvitationList {
+        try call("invitations") { () throws(ClientError) in
             try client.send("GET", "/v1/invitations", authorization: authorization, idempotent: true)
         }
-        return list.invitations.map { summary in
+    }
+
+    /// The shares offered to the caller, each opened (not pinned) to show its name.
+    public func invitations() throws(OwnerError) -> [Invitation] {
+        try invitationList().invitations.map { summary in
             var vault: OwnerVault?
             var problem: String?
             do throws(OwnerError) { vault = try open(summary, pin: false) } catch { problem = error.description }

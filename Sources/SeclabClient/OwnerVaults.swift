@@ -99,7 +99,8 @@ extension OwnerSession {
 
     /// Find one vault by name (or by id text). Names the caller owns win over shared ones.
     public func vault(named nameOrID: String) throws(OwnerError) -> OwnerVault {
-        let all = try listVaults()
+        let listing = try vaultListing()
+        let all = listing.vaults
         if let byID = all.first(where: { $0.id.text == nameOrID.lowercased() }) { return byID }
         let matches = all.filter { $0.name == nameOrID }
         let owned = matches.filter(\.isOwner)
@@ -107,9 +108,8 @@ extension OwnerSession {
         if owned.isEmpty && matches.count == 1 { return matches[0] }
         if matches.isEmpty {
             // Why only the count: a broken share's name cannot be read, so it never matches.
-            let broken = try vaultListing().broken
-            if !broken.isEmpty {
-                throw .notFound("vault '\(nameOrID)' (\(broken.count) vault(s) shared with you do not open: see `seclab vault list`)")
+            if !listing.broken.isEmpty {
+                throw .notFound("vault '\(nameOrID)' (\(listing.broken.count) vault(s) shared with you do not open: see `seclab vault list`)")
             }
             throw .notFound("vault '\(nameOrID)'")
         }
@@ -214,5 +214,10 @@ public struct BrokenVault: Sendable {
     }
 
     /// Who is at fault, in words: the sharer, by e-mail and account id.
-    public var sharer: String { grantedByEmail.map { "\($0) (account \(grantedBy))" } ?? "account \(grantedBy)" }
+    public var sharer: String { Self.sharer(email: grantedByEmail, accountID: grantedBy) }
+
+    /// `e-mail (account id)`, or `account id` when the server gave no e-mail: who to blame.
+    static func sharer(email: String?, accountID: String) -> String {
+        email.map { "\($0) (account \(accountID))" } ?? "account \(accountID)"
+    }
 }
