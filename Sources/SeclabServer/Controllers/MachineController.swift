@@ -67,9 +67,7 @@ struct MachineController {
         let now = Clock.nowMillis()
         let address = context.clientAddress
         guard let credential = MachineAuthenticator.parse(request.headers[.authorization]) else {
-            let audit = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine", clientAddress: address, outcome: "failed")
-            try services.checkFailureRate(context, kind: "machine", audit: audit)
-            services.noteFailure(context, kind: "machine", audit: audit)
+            try noteAnonymousFailure(context, now: now)
             throw APIError(.unauthorized, code: "unauthorized", message: "expected Authorization: Machine <slot_id>.<auth_secret>",
                            headers: [.wwwAuthenticate: "Machine"])
         }
@@ -87,9 +85,7 @@ struct MachineController {
         guard let knownSlot = state.slot else {
             // Unknown slot (or its vault is gone): no Argon2id, an aggregated count per address
             // (not per random id, which would make every request its own row), 401.
-            let unknown = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine", clientAddress: address, outcome: "failed")
-            try services.checkFailureRate(context, kind: "machine", audit: unknown)
-            services.noteFailure(context, kind: "machine", audit: unknown)
+            try noteAnonymousFailure(context, now: now)
             throw APIError.authFailed
         }
         if state.blockedUntil > now { throw services.throttled(until: state.blockedUntil, kind: "machine", audit: audit, now: now) }
@@ -129,6 +125,16 @@ struct MachineController {
     /// they belong with: from the pull cache at the slot's revision, else read and checked
     /// against the revision. If the vault changed meanwhile, its new state is read and the
     /// items again (three tries, then 503).
+    /// A credential that names no machine slot (malformed, or an unknown slot id): 429 once the
+    /// address's failure rate is spent, else one aggregated count per address (never a row per
+    /// random id) before the caller answers 401.
+    private func noteAnonymousFailure(_ context: SeclabRequestContext, now: Int64) throws {
+        let audit = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine",
+                                clientAddress: context.clientAddress, outcome: "failed")
+        try services.checkFailureRate(context, kind: "machine", audit: audit)
+        services.noteFailure(context, kind: "machine", audit: audit)
+    }
+
     private func readItems(slot: MachinePullState.Slot, keyRefs: [String]?) async throws -> (MachinePullState.Slot, ByteBuffer) {
         try await services.heavyReads.run { try await readItemsNow(slot: slot, keyRefs: keyRefs) }
     }
