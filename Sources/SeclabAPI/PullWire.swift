@@ -139,65 +139,37 @@ public enum PullWire {
 extension StrictJSONReader {
     /// The top-level object of a pull response.
     mutating func pullResponse() throws(Failure) -> MachinePullResponse {
-        let keys = PullWire.responseStringKeys.map(\.stringValue)
         let itemsKey = PullWire.ResponseKey.items.stringValue
-        guard try beginObject() else { throw Failure("the body is not a JSON object") }
-        var fields = [String?](repeating: nil, count: keys.count)
         var items: [ItemView]? = nil
-        var unknown: [String] = []
-        var first = true
-        while let key = try nextKey(&first) {
-            if let known = keys.firstIndex(of: key) {
-                guard fields[known] == nil else { throw Failure("duplicate key \(key)") }
-                fields[known] = try stringValue(key)
-            } else if key == itemsKey {
-                guard items == nil else { throw Failure("duplicate key \(itemsKey)") }
-                items = try itemList()
-            } else {
-                try skipUnknown(key, seen: &unknown)
-            }
+        let fields = try object(strings: PullWire.responseStringKeys.map(\.stringValue), notObject: "the body is not a JSON object") {
+            (reader, key) throws(Failure) in
+            guard key == itemsKey else { return false }
+            guard items == nil else { throw Failure("duplicate key \(itemsKey)") }
+            items = try reader.itemList()
+            return true
         }
         guard let items else { throw Failure("field \(itemsKey) is missing or not an array") }
-        for (index, field) in fields.enumerated() where field == nil {
-            throw Failure("field \(keys[index]) is missing or not a string")
-        }
-        return MachinePullResponse(accountID: fields[0]!, vaultID: fields[1]!, slotID: fields[2]!, wrappedVK: fields[3]!,
-                                   wrappedIndexKey: fields[4]!, items: items)
+        return MachinePullResponse(accountID: fields[0], vaultID: fields[1], slotID: fields[2], wrappedVK: fields[3],
+                                   wrappedIndexKey: fields[4], items: items)
     }
 
     private mutating func itemList() throws(Failure) -> [ItemView] {
         guard try beginArray() else { throw Failure("field \(PullWire.ResponseKey.items.stringValue) is missing or not an array") }
         let keys = PullWire.itemStringKeys.map(\.stringValue)
+        let deletedKey = PullWire.ItemKey.deleted.stringValue
         var items: [ItemView] = []
         var first = true
         while try nextElement(&first) {
-            items.append(try item(keys))
+            var deleted: Bool? = nil
+            let fields = try object(strings: keys, notObject: "an item is not an object") { (reader, key) throws(Failure) in
+                guard key == deletedKey else { return false }
+                guard deleted == nil else { throw Failure("duplicate key \(deletedKey)") }
+                deleted = try reader.boolValue(deletedKey)
+                return true
+            }
+            guard let deleted else { throw Failure("field \(deletedKey) is missing or not a boolean") }
+            items.append(ItemView(keyRef: fields[0], encName: fields[1], encValue: fields[2], updatedAt: fields[3], deleted: deleted))
         }
         return items
-    }
-
-    private mutating func item(_ keys: [String]) throws(Failure) -> ItemView {
-        let deletedKey = PullWire.ItemKey.deleted.stringValue
-        guard try beginObject() else { throw Failure("an item is not an object") }
-        var fields = [String?](repeating: nil, count: keys.count)
-        var deleted: Bool? = nil
-        var unknown: [String] = []
-        var first = true
-        while let key = try nextKey(&first) {
-            if let known = keys.firstIndex(of: key) {
-                guard fields[known] == nil else { throw Failure("duplicate key \(key)") }
-                fields[known] = try stringValue(key)
-            } else if key == deletedKey {
-                guard deleted == nil else { throw Failure("duplicate key \(deletedKey)") }
-                deleted = try boolValue(deletedKey)
-            } else {
-                try skipUnknown(key, seen: &unknown)
-            }
-        }
-        guard let deleted else { throw Failure("field \(deletedKey) is missing or not a boolean") }
-        for (index, field) in fields.enumerated() where field == nil {
-            throw Failure("field \(keys[index]) is missing or not a string")
-        }
-        return ItemView(keyRef: fields[0]!, encName: fields[1]!, encValue: fields[2]!, updatedAt: fields[3]!, deleted: deleted)
     }
 }

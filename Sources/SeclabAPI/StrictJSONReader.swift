@@ -16,6 +16,33 @@ struct StrictJSONReader {
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    /// One object whose fields named `keys` must all be present as strings (returned in the
+    /// order of `keys`). Any other key is offered to `other`, which reads its value and returns
+    /// true, or returns false for a key it does not know (then read strictly and ignored); a
+    /// duplicate key is an error either way.
+    mutating func object(strings keys: [String], notObject: String,
+                         other: (inout StrictJSONReader, String) throws(Failure) -> Bool) throws(Failure) -> [String] {
+        guard try beginObject() else { throw Failure(notObject) }
+        var fields = [String?](repeating: nil, count: keys.count)
+        var unknown: [String] = []
+        var first = true
+        while let key = try nextKey(&first) {
+            if let known = keys.firstIndex(of: key) {
+                guard fields[known] == nil else { throw Failure("duplicate key \(key)") }
+                fields[known] = try stringValue(key)
+            } else if try !other(&self, key) {
+                try skipUnknown(key, seen: &unknown)
+            }
+        }
+        var values = [String]()
+        values.reserveCapacity(keys.count)
+        for (index, field) in fields.enumerated() {
+            guard let field else { throw Failure("field \(keys[index]) is missing or not a string") }
+            values.append(field)
+        }
+        return values
+    }
+
     /// A known field's value, which must be a string.
     mutating func stringValue(_ key: String) throws(Failure) -> String {
         skipSpace()
