@@ -12,7 +12,12 @@ import Glibc
 /// credential by where it was read from (`--credential-env PROD_KEY`).
 public struct CredentialSource: Sendable, Equatable {
     /// An environment variable holding the credential text, or a file holding it.
-    public enum Kind: Sendable, Equatable { case environment, file }
+    public enum Kind: Sendable, Equatable {
+        /// The credential text is the value of an environment variable.
+        case environment
+        /// The credential text is the content of a file.
+        case file
+    }
     /// Variable or file.
     public let kind: Kind
     /// The variable's name or the file's path.
