@@ -124,16 +124,6 @@ public struct ExecPlan: Sendable {
     public func value(of name: String) -> [UInt8]? {
         environment.first { $0.name == Array(name.utf8) }?.value
     }
-
-    /// `--dry-run` lines: name, destination and size, never values.
-    public var dryRunReport: [String] {
-        injections.map { injection in
-            switch injection.destination {
-            case .environment: return "\(Display.escaped(injection.name))\tenv\t\(injection.value.count) bytes"
-            case let .file(variable): return "\(Display.escaped(injection.name))\tfile (path in $\(Display.escaped(variable)))\t\(injection.value.count) bytes"
-            }
-        }
-    }
 }
 
 /// An environment name as a dictionary key, hashed in one call over its bytes (an array of
