@@ -1,4 +1,5 @@
 import SeclabClient
+import SeclabMachine
 import SeclabHTTP
 import SeclabKeys
 public import SeclabPrimitives
