@@ -1,3 +1,5 @@
+import SeclabClient
+
 /// Everything seclab-run was asked to do, parsed from argv and the environment before any
 /// network or cryptographic work. Equality is synthesized: every field counts, including
 /// the ones added later (a hand-written `==` once left some out).
@@ -71,9 +73,9 @@ public struct RunOptions: Sendable, Equatable {
     /// first non-option) is the command, passed on byte for byte.
     public static func parse(_ arguments: [String], environment: [String: String]) throws(RunFailure) -> RunOptions {
         var options = RunOptions()
-        options.server = environment["SECLAB_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
-        options.credentialFile = environment["SECLAB_MACHINE_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        options.caFile = environment["SECLAB_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        options.server = environment[EnvironmentNames.server].flatMap { $0.isEmpty ? nil : $0 }
+        options.credentialFile = environment[EnvironmentNames.machineKeyFile].flatMap { $0.isEmpty ? nil : $0 }
+        options.caFile = environment[EnvironmentNames.caFile].flatMap { $0.isEmpty ? nil : $0 }
         var index = 0
         func value(_ flag: String, _ inline: String?) throws(RunFailure) -> String {
             if let inline { return inline }
