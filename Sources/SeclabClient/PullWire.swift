@@ -9,8 +9,13 @@ import SeclabAPI
 /// present with the documented types; anything else is `unexpectedResponse`) and, like the
 /// general decoder, ignores fields it does not know.
 enum PullWire {
-    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape).
-    static func requestBody(keyRefs: [String]?) -> [UInt8] {
+    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape). With
+    /// `ifRevision`, a conditional pull: `{"if_revision":N}` (issue 16 watch).
+    static func requestBody(keyRefs: [String]?, ifRevision: Int64? = nil) -> [UInt8] {
+        if let ifRevision {
+            precondition(keyRefs == nil, "a conditional pull is always a full pull")
+            return Array("{\"if_revision\":\(ifRevision)}".utf8)
+        }
         guard let keyRefs else { return Array("{}".utf8) }
         var out = Array("{\"key_refs\":[".utf8)
         for (index, ref) in keyRefs.enumerated() {
@@ -31,11 +36,27 @@ enum PullWire {
     /// fields with the documented types, unknown fields read (strictly) and ignored, a
     /// duplicate key anywhere is an error.
     static func response(_ bytes: [UInt8]) throws(ClientError) -> MachinePullResponse {
+        switch try conditionalResponse(bytes) {
+        case let .full(response): return response
+        case .unchanged: throw .unexpectedResponse("POST /v1/machine/pull: an 'unchanged' answer to a pull that was not conditional")
+        }
+    }
+
+    /// The answer to a conditional pull: `{"revision":N,"unchanged":true}` or a full response.
+    enum Answer {
+        /// The vault is still at this revision.
+        case unchanged(Int64)
+        /// A full answer (with its `revision` when the request was conditional).
+        case full(MachinePullResponse)
+    }
+
+    /// Parse the answer to a pull, conditional or not.
+    static func conditionalResponse(_ bytes: [UInt8]) throws(ClientError) -> Answer {
         do throws(JSONReader.Failure) {
             var reader = JSONReader(bytes)
-            let response = try reader.pullResponse()
+            let answer = try reader.pullAnswer()
             try reader.end()
-            return response
+            return answer
         } catch {
             throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
         }
@@ -43,11 +64,13 @@ enum PullWire {
 }
 
 extension JSONReader {
-    /// The top-level object of a pull response.
-    mutating func pullResponse() throws(Failure) -> MachinePullResponse {
+    /// The top-level object of a pull response, or of a conditional pull's "unchanged" answer.
+    mutating func pullAnswer() throws(Failure) -> PullWire.Answer {
         guard try beginObject() else { throw Failure("the body is not a JSON object") }
         var fields = [String?](repeating: nil, count: 5)
         var items: [ItemView]? = nil
+        var revision: Int64? = nil
+        var unchanged: Bool? = nil
         var unknown: [String] = []
         var first = true
         while let key = try nextKey(&first) {
@@ -58,16 +81,44 @@ extension JSONReader {
             } else if key == "items" {
                 guard items == nil else { throw Failure("duplicate key items") }
                 items = try itemList()
+            } else if key == "revision" {
+                guard revision == nil else { throw Failure("duplicate key revision") }
+                revision = try revisionValue()
+            } else if key == "unchanged" {
+                guard unchanged == nil else { throw Failure("duplicate key unchanged") }
+                unchanged = try boolValue("unchanged")
             } else {
                 try skipUnknown(key, seen: &unknown)
             }
+        }
+        if let unchanged {
+            // Why strict: an "unchanged" answer that also carried keys or items would be
+            // ambiguous; it must be exactly the documented two fields.
+            guard unchanged, let revision, items == nil, fields.allSatisfy({ $0 == nil }) else {
+                throw Failure("an 'unchanged' answer must be exactly {\"revision\":N,\"unchanged\":true}")
+            }
+            return .unchanged(revision)
         }
         guard let items else { throw Failure("field items is missing or not an array") }
         for (index, field) in fields.enumerated() where field == nil {
             throw Failure("field \(Self.responseKeys[index]) is missing or not a string")
         }
-        return MachinePullResponse(accountID: fields[0]!, vaultID: fields[1]!, slotID: fields[2]!, wrappedVK: fields[3]!,
-                                   wrappedIndexKey: fields[4]!, items: items)
+        return .full(MachinePullResponse(accountID: fields[0]!, vaultID: fields[1]!, slotID: fields[2]!, wrappedVK: fields[3]!,
+                                         wrappedIndexKey: fields[4]!, items: items, revision: revision))
+    }
+
+    /// A vault revision: a JSON integer from -1 to 2^53 (no fraction, no exponent).
+    private mutating func revisionValue() throws(Failure) -> Int64 {
+        skipSpace()
+        let start = index
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]), index - start < 17 { index += 1 }
+        guard let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)), value >= -1,
+              index >= bytes.count || !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) && bytes[index] != UInt8(ascii: ".")
+                && bytes[index] != UInt8(ascii: "e") && bytes[index] != UInt8(ascii: "E") else {
+            throw Failure("field revision is not an integer revision")
+        }
+        return value
     }
 
     private static let responseKeys = ["account_id", "vault_id", "slot_id", "wrapped_vk", "wrapped_index_key"]

@@ -109,6 +109,14 @@ struct MachineController {
         if state.hasFailures {
             try await services.database.write { tx in try await tx.clearFailures(keys: [throttleKey]) }
         }
+        if let known = body.ifRevision {
+            services.metrics.machinePoll(unchanged: known == knownSlot.revision)
+            // Why no audit row and no items (issue 16 watch): the answer says only "still
+            // revision N", which this authenticated slot already knew; the slot and its hash
+            // were read in this request's own statement, so a revoked slot got 401 above.
+            // Polls are counted in /metrics (seclab_machine_polls_total) instead.
+            if known == knownSlot.revision { return Self.unchangedAnswer(revision: known) }
+        }
         let keyRefs = body.keyRefs
         let (slot, items) = try await readItems(slot: knownSlot, keyRefs: keyRefs)
         services.pullCache.remember(slot)
@@ -118,7 +126,7 @@ struct MachineController {
         // a revocation committed through any replica since the read above refuses this pull
         // (issue 3 §2), and nothing is sent unless the audit row committed (fail closed).
         guard try await services.pullAudit.record(pullRow) else { throw APIError.authFailed }
-        return Self.answer(slot, items: items)
+        return Self.answer(slot, items: items, revision: body.ifRevision == nil ? nil : slot.revision)
     }
 
     /// The encoded items of `slot`'s vault (all, or those of `keyRefs`) and the slot state
@@ -171,10 +179,15 @@ struct MachineController {
         throw APIError.busy
     }
 
-    static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer) -> Response {
+    static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer, revision: Int64? = nil) -> Response {
         let body = PullBody.response(accountID: slot.ownerAccountID, vaultID: slot.vaultID, slotID: slot.slotID,
-                                     wrappedVK: slot.wrappedVK, wrappedIndexKey: slot.wrappedIndexKey, items: items)
+                                     wrappedVK: slot.wrappedVK, wrappedIndexKey: slot.wrappedIndexKey, items: items,
+                                     revision: revision)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+
+    static func unchangedAnswer(revision: Int64) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: PullBody.unchanged(revision: revision)))
     }
 
     /// The warm path of a full pull, one database statement: when this credential was verified

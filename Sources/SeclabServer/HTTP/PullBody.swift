@@ -32,13 +32,18 @@ enum PullBody {
 
     /// The whole response around an encoded `items` array.
     static func response(accountID: String, vaultID: String, slotID: String, wrappedVK: String, wrappedIndexKey: String,
-                         items: ByteBuffer) -> ByteBuffer {
+                         items: ByteBuffer, revision: Int64? = nil) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: items.readableBytes + 200 + wrappedVK.utf8.count + wrappedIndexKey.utf8.count)
         buffer.writeStaticString("{\"account_id\":")
         writeString(accountID, to: &buffer)
         buffer.writeStaticString(",\"items\":")
         var items = items
         buffer.writeBuffer(&items)
+        if let revision {
+            // Only on a conditional pull (issue 16): sorted keys put it between items and slot_id.
+            buffer.writeStaticString(",\"revision\":")
+            buffer.writeString(String(revision))
+        }
         buffer.writeStaticString(",\"slot_id\":")
         writeString(slotID, to: &buffer)
         buffer.writeStaticString(",\"vault_id\":")
@@ -48,6 +53,15 @@ enum PullBody {
         buffer.writeStaticString(",\"wrapped_vk\":")
         writeString(wrappedVK, to: &buffer)
         buffer.writeStaticString("}")
+        return buffer
+    }
+
+    /// `{"revision":N,"unchanged":true}`: a conditional pull of an unchanged vault.
+    static func unchanged(revision: Int64) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 48)
+        buffer.writeStaticString("{\"revision\":")
+        buffer.writeString(String(revision))
+        buffer.writeStaticString(",\"unchanged\":true}")
         return buffer
     }
 
