@@ -41,6 +41,8 @@ public struct RunOptions: Sendable, Equatable {
     public var version = false
     /// The command and its arguments, untouched.
     public var command: [String] = []
+    /// `--watch`, `--fallback` and their settings (issue 16; WatchOptions.swift).
+    public var watching = WatchOptions()
 
     /// Make default options.
     public init() {}
@@ -52,7 +54,7 @@ public struct RunOptions: Sendable, Equatable {
             && lhs.allowedNames == rhs.allowedNames && lhs.mask == rhs.mask && lhs.maskMinimumLength == rhs.maskMinimumLength
             && lhs.githubMask == rhs.githubMask && lhs.dryRun == rhs.dryRun && lhs.caFile == rhs.caFile
             && lhs.allowInsecureHTTP == rhs.allowInsecureHTTP && lhs.timeout == rhs.timeout
-            && lhs.connectTimeout == rhs.connectTimeout && lhs.command == rhs.command
+            && lhs.connectTimeout == rhs.connectTimeout && lhs.command == rhs.command && lhs.watching == rhs.watching
     }
 
     /// Parse `arguments` (without argv[0]) and `environment`. Everything after `--` (or the
@@ -62,6 +64,7 @@ public struct RunOptions: Sendable, Equatable {
         options.server = environment["SECLAB_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
         options.credentialFile = environment["SECLAB_MACHINE_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         options.caFile = environment["SECLAB_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        options.watching.readEnvironment(environment)
         var index = 0
         func value(_ flag: String, _ inline: String?) throws(RunFailure) -> String {
             if let inline { return inline }
@@ -123,6 +126,9 @@ public struct RunOptions: Sendable, Equatable {
                 let text = try value(flag, inline)
                 guard let seconds = Double(text), seconds > 0, seconds <= 3600 else { throw .usage("\(flag) takes seconds between 0 and 3600") }
                 if flag == "--timeout" { options.timeout = seconds } else { options.connectTimeout = seconds }
+            case _ where WatchOptions.flags.contains(flag):
+                if flag == "--watch", inline != nil { throw .usage("--watch takes no value") }
+                try options.watching.parse(flag) { () throws(RunFailure) -> String in try value(flag, inline) }
             default:
                 throw .usage("unknown option '\(flag)'")
             }
@@ -135,6 +141,7 @@ public struct RunOptions: Sendable, Equatable {
         guard options.server != nil else {
             throw .usage("no server configured", hint: "set SECLAB_SERVER or pass --server https://…")
         }
+        try options.watching.validate(options)
         return options
     }
 

@@ -83,11 +83,21 @@ public enum SeclabRunMain {
         http.maxAttempts = .max
 
         let vault: PulledVault
-        do {
-            let client = try APIClient(baseURL: options.server ?? "", options: http)
-            vault = try MachinePull.pull(credential, client: client, only: only)
-        } catch {
-            throw failure(for: error)
+        // --watch / --fallback (issue 16, Watch.swift and Fallback.swift): a full pull kept as
+        // served and sealed into the fallback file, or that file when the server is unreachable.
+        var store = options.watching.fallback.map { FallbackStore(path: $0, maxAge: options.watching.fallbackMaxAge) }
+        var served: ServedPull? = nil
+        if options.watching.watch || store != nil {
+            let first = try firstServedPull(credential, options: options, http: http, store: &store)
+            do { vault = try MachinePull.select(first.vault, only: only) } catch { throw failure(for: error) }
+            served = first
+        } else {
+            do {
+                let client = try APIClient(baseURL: options.server ?? "", options: http)
+                vault = try MachinePull.pull(credential, client: client, only: only)
+            } catch {
+                throw failure(for: error)
+            }
         }
 
         var plan = try ExecPlan.build(command: options.command, inherited: inherited, items: vault.items, options: options)
@@ -99,6 +109,11 @@ public enum SeclabRunMain {
 
         if environment["GITHUB_ACTIONS"] == "true" && options.githubMask {
             GitHubMasks.emit(plan.injections, minimumLength: options.maskMinimumLength)
+        }
+
+        if options.watching.watch, let served {
+            return try runWatching(first: served, items: vault.items, credential: credential, only: only, options: options,
+                                   inherited: inherited, store: store, http: http)
         }
 
         let supervise = options.mask || options.filesDirectory != nil
