@@ -71,6 +71,7 @@ public struct MachinePullRequest: ValidatedRequest, Equatable {
     public var keyRefs: [String]?
     /// The vault revision the machine already holds (a conditional pull), or nil.
     public var ifRevision: Int64?
+    /// The wire names; `PullWire.requestBody` spells them from here.
     enum CodingKeys: String, CodingKey { case keyRefs = "key_refs", ifRevision = "if_revision" }
     /// Memberwise.
     public init(keyRefs: [String]? = nil, ifRevision: Int64? = nil) { self.keyRefs = keyRefs; self.ifRevision = ifRevision }
@@ -102,7 +103,8 @@ public struct MachinePullResponse: Codable, Sendable, Equatable {
     /// The vault revision these items and keys belong to; present only when the request
     /// carried `if_revision`, so an unconditional answer stays byte for byte what it was.
     public var revision: Int64?
-    enum CodingKeys: String, CodingKey {
+    /// The wire names; the pull's reader and writer (`PullWire`) spell them from here.
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case accountID = "account_id", vaultID = "vault_id", slotID = "slot_id", wrappedVK = "wrapped_vk"
         case wrappedIndexKey = "wrapped_index_key", items, revision
     }
@@ -121,6 +123,8 @@ public struct MachinePullUnchanged: Codable, Sendable, Equatable {
     public var revision: Int64
     /// Always true.
     public var unchanged: Bool
+    /// The wire names; `PullWire` spells them from here.
+    enum CodingKeys: String, CodingKey { case revision, unchanged }
     /// Memberwise.
     public init(revision: Int64) { self.revision = revision; self.unchanged = true }
 }

@@ -1,4 +1,5 @@
 import SeclabClient
+import SeclabMachine
 import SeclabFormat
 import SeclabHTTP
 import SeclabKeys

@@ -1,7 +1,5 @@
 import Foundation
-import NIOCore
 import SeclabAPI
-@testable import SeclabServer
 import Testing
 
 /// The machine pull's hand-written JSON must be byte for byte what the general encoder writes
@@ -15,11 +13,9 @@ struct PullBodyTests {
     }
 
     static func fast(_ value: MachinePullResponse) -> [UInt8] {
-        let items = PullBody.items(value.items)
-        let buffer = PullBody.response(accountID: value.accountID, vaultID: value.vaultID, slotID: value.slotID,
-                                       wrappedVK: value.wrappedVK, wrappedIndexKey: value.wrappedIndexKey, items: items,
-                                       revision: value.revision)
-        return Array(buffer.readableBytesView)
+        PullWire.responseHead(accountID: value.accountID) + PullWire.items(value.items)
+            + PullWire.responseTail(revision: value.revision, slotID: value.slotID, vaultID: value.vaultID,
+                                    wrappedIndexKey: value.wrappedIndexKey, wrappedVK: value.wrappedVK)
     }
 
     /// Issue 16: a conditional pull's full answer carries `revision` where the general encoder
@@ -32,7 +28,7 @@ struct PullBodyTests {
         let fast = Self.fast(value)
         #expect(fast == (try Self.encoded(value)), "\(String(decoding: fast, as: UTF8.self))")
         #expect(String(decoding: fast, as: UTF8.self).contains("\"revision\"") == (revision != nil))
-        let unchanged = Array(PullBody.unchanged(revision: revision ?? 5).readableBytesView)
+        let unchanged = PullWire.unchanged(revision: revision ?? 5)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         #expect(unchanged == Array(try encoder.encode(MachinePullUnchanged(revision: revision ?? 5))))

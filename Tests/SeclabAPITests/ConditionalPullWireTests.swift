@@ -1,6 +1,5 @@
 import Foundation
 import SeclabAPI
-@testable import SeclabClient
 import Testing
 
 /// The conditional pull of `--watch` (issue 16): its request body, and the reader's strict
@@ -31,7 +30,7 @@ struct ConditionalPullWireTests {
         }
         #expect(read == full)
         // An unconditional pull must never be answered "unchanged".
-        #expect(throws: ClientError.self) { try PullWire.response(Array(#"{"revision":12,"unchanged":true}"#.utf8)) }
+        #expect(throws: PullWire.ReadError.self) { try PullWire.response(Array(#"{"revision":12,"unchanged":true}"#.utf8)) }
     }
 
     @Test(arguments: [
@@ -41,6 +40,6 @@ struct ConditionalPullWireTests {
         #"{"revision":12,"unchanged":true,"wrapped_vk":"xc1.a"}"#, #"{"revision":123456789012345678901,"unchanged":true}"#,
     ])
     func refusesMalformedAnswers(body: String) {
-        #expect(throws: ClientError.self, "\(body)") { try PullWire.conditionalResponse(Array(body.utf8)) }
+        #expect(throws: PullWire.ReadError.self, "\(body)") { try PullWire.conditionalResponse(Array(body.utf8)) }
     }
 }

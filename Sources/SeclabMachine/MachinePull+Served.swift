@@ -1,4 +1,5 @@
 import SeclabAPI
+public import SeclabClient
 import SeclabHTTP
 public import SeclabKeys
 
@@ -34,7 +35,7 @@ extension MachinePull {
         let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
         let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: nil, ifRevision: revision),
                                       authorization: auth, idempotent: true)
-        switch try PullWire.conditionalResponse(response.body) {
+        switch try answer(response.body) {
         case let .unchanged(current):
             guard current == revision else {
                 throw .unexpectedResponse("POST /v1/machine/pull: 'unchanged' at revision \(current), but \(revision) was asked")
@@ -48,7 +49,7 @@ extension MachinePull {
     /// Open a body served earlier (the offline fallback), with every check of a live pull:
     /// slot, v2 binding, keys, every item's AEAD and key ref, no duplicates.
     public static func open(served body: [UInt8], credential: MachineCredential) throws(ClientError) -> ServedPull {
-        guard case let .full(decoded) = try PullWire.conditionalResponse(body) else {
+        guard case let .full(decoded) = try answer(body) else {
             throw .unexpectedResponse("the stored pull is not a full answer")
         }
         return ServedPull(vault: try openFull(decoded, credential: credential), body: body, revision: decoded.revision)
@@ -68,6 +69,15 @@ extension MachinePull {
             if !items.contains(where: { $0.keyRef == item.keyRef }) { items.append(item) }
         }
         return PulledVault(context: vault.context, items: items)
+    }
+
+    /// Read an answer with the strict reader; anything else is `unexpectedResponse`.
+    private static func answer(_ body: [UInt8]) throws(ClientError) -> PullWire.Answer {
+        do throws(PullWire.ReadError) {
+            return try PullWire.conditionalResponse(body)
+        } catch {
+            throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
+        }
     }
 
     private static func openFull(_ decoded: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> PulledVault {
