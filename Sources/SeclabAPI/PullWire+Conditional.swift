@@ -67,9 +67,12 @@ extension StrictJSONReader {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        let digitsStart = index
         while index < bytes.count, isDigit(bytes[index]), index - start < 17 { index += 1 }
         let follows = index < bytes.count ? bytes[index] : UInt8(ascii: " ")
-        guard let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)), value >= -1,
+        // RFC 8259: no leading zeros (the general decoder refuses "012"; so must this reader).
+        let leadingZero = index - digitsStart > 1 && bytes[digitsStart] == UInt8(ascii: "0")
+        guard !leadingZero, let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)), value >= -1,
               !isDigit(follows), follows != UInt8(ascii: "."), follows != UInt8(ascii: "e"), follows != UInt8(ascii: "E") else {
             throw Failure("field revision is not an integer revision")
         }
