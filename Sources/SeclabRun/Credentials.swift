@@ -206,6 +206,22 @@ extension Credentials {
     /// machine: key refs); with several, each vault is pulled whole and `only` is applied
     /// here, since a name may live in either vault (a name in none is still an error, 123).
     static func gather(options: RunOptions, environment: [String: String], http: HTTPClientOptions, only: [ItemName]?) throws(RunFailure) -> [RunItem] {
+        let credentials = try loadAll(options: options, environment: environment)
+        let single = credentials.count == 1
+        let pulls = try pullAll(credentials, server: options.server ?? "", http: http, only: single ? only : nil)
+        let wanted = single ? nil : only.map { Set($0.map(\.string)) }
+        let items = try merge(zip(credentials, pulls).map { (source: $0.source.label, items: $1) }, override: options.override, only: wanted)
+        if let only, !single {
+            let present = Set(items.map(\.storedName))
+            if let missing = only.first(where: { !present.contains($0.string) }) {
+                throw RunFailure(RunExitCode.refused, "secret \(Display.name(missing.string)) is in none of the \(credentials.count) vaults; nothing was run")
+            }
+        }
+        return items
+    }
+
+    /// Every credential of this run, read and parsed (a v1 credential is warned about).
+    static func loadAll(options: RunOptions, environment: [String: String]) throws(RunFailure) -> [(source: CredentialSource, credential: MachineCredential)] {
         let sources = try sources(options: options, environment: environment)
         var credentials = [(source: CredentialSource, credential: MachineCredential)]()
         for source in sources {
@@ -219,16 +235,6 @@ extension Credentials {
             }
             credentials.append((source, credential))
         }
-        let single = credentials.count == 1
-        let pulls = try pullAll(credentials, server: options.server ?? "", http: http, only: single ? only : nil)
-        let wanted = single ? nil : only.map { Set($0.map(\.string)) }
-        let items = try merge(zip(credentials, pulls).map { (source: $0.source.label, items: $1) }, override: options.override, only: wanted)
-        if let only, !single {
-            let present = Set(items.map(\.storedName))
-            if let missing = only.first(where: { !present.contains($0.string) }) {
-                throw RunFailure(RunExitCode.refused, "secret \(Display.name(missing.string)) is in none of the \(credentials.count) vaults; nothing was run")
-            }
-        }
-        return items
+        return credentials
     }
 }

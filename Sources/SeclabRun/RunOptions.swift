@@ -44,6 +44,8 @@ public struct RunOptions: Sendable, Equatable {
     public var version = false
     /// The command and its arguments, untouched.
     public var command: [String] = []
+    /// `--watch`, `--fallback` and their settings (issue 16; WatchOptions.swift).
+    public var watching = WatchOptions()
 
     // Issue 16: several vaults, renames, references, templates, a JSON dry run.
     /// Credentials in command-line order (`--credential-env VAR`, `--credential-file PATH`).
@@ -76,6 +78,7 @@ public struct RunOptions: Sendable, Equatable {
         options.server = environment[EnvironmentNames.server].flatMap { $0.isEmpty ? nil : $0 }
         options.credentialFile = environment[EnvironmentNames.machineKeyFile].flatMap { $0.isEmpty ? nil : $0 }
         options.caFile = environment[EnvironmentNames.caFile].flatMap { $0.isEmpty ? nil : $0 }
+        options.watching.readEnvironment(environment)
         var index = 0
         func value(_ flag: String, _ inline: String?) throws(RunFailure) -> String {
             if let inline { return inline }
@@ -166,6 +169,9 @@ public struct RunOptions: Sendable, Equatable {
                 let text = try value(flag, inline)
                 guard let seconds = Double(text), seconds > 0, seconds <= 3600 else { throw .usage("\(flag) takes seconds between 0 and 3600") }
                 if flag == "--timeout" { options.timeout = seconds } else { options.connectTimeout = seconds }
+            case _ where WatchOptions.flags.contains(flag):
+                if flag == "--watch", inline != nil { throw .usage("--watch takes no value") }
+                try options.watching.parse(flag) { () throws(RunFailure) -> String in try value(flag, inline) }
             default:
                 throw .usage("unknown option '\(flag)'")
             }
@@ -179,6 +185,7 @@ public struct RunOptions: Sendable, Equatable {
         guard options.server != nil else {
             throw .usage("no server configured", hint: "set SECLAB_SERVER or pass --server https://…")
         }
+        try options.watching.validate(options)
         return options
     }
 

@@ -78,16 +78,30 @@ public enum SeclabRunMain {
         // up after a few attempts.
         http.maxAttempts = .max
 
-        // Issue 16: every credential's vault at once, merged; references, templates, renames.
-        var items = try Credentials.gather(options: options, environment: environment, http: http, only: only)
-        if options.expand { items = try Expansion.apply(items) }
-        let rendered = try TemplateFiles.render(templates, items: items)
-        var overrides = [String: [String]]()
-        for item in items where !item.overrides.isEmpty { overrides[item.storedName] = item.overrides }
-        items = try Renames.apply(items, renames: options.renames, prefix: options.prefix)
+        // Every credential's vault at once, merged (Credentials.swift). Under --watch or
+        // --fallback, one credential's pull kept as served, sealed into the fallback file, or
+        // that file when the server is unreachable (Watch.swift, Fallback.swift).
+        var items: [RunItem]
+        var watching: (served: ServedPull, items: [OpenedItem], credential: MachineCredential)? = nil
+        var store = options.watching.fallback.map { FallbackStore(path: $0, maxAge: options.watching.fallbackMaxAge) }
+        if options.watching.watch || store != nil {
+            let credentials = try Credentials.loadAll(options: options, environment: environment)
+            guard credentials.count == 1, let (source, credential) = credentials.first else {
+                throw .usage("--watch and --fallback take one credential in this version (\(credentials.count) given)",
+                             hint: "run one seclab-run per vault, or drop --watch/--fallback")
+            }
+            let first = try firstServedPull(credential, options: options, http: http, store: &store)
+            let vault: PulledVault
+            do { vault = try MachinePull.select(first.vault, only: only) } catch { throw failure(for: error) }
+            items = vault.items.map { RunItem(name: $0.name.string, storedName: $0.name.string, value: $0.value, source: source.label) }
+            watching = (first, vault.items, credential)
+        } else {
+            items = try Credentials.gather(options: options, environment: environment, http: http, only: only)
+        }
+        let prepared = try plan(for: items, templates: templates, options: options, inherited: inherited)
+        let overrides = prepared.overrides
 
-        var plan = try ExecPlan.build(command: options.command, inherited: inherited, items: items, options: options)
-        try TemplateFiles.add(rendered, to: &plan, options: options)
+        var plan = prepared.plan
         if options.dryRun {
             let report = options.json ? DryRunReport.json(plan, command: options.command, overrides: overrides)
                                       : DryRunReport.text(plan, command: options.command, overrides: overrides)
@@ -99,6 +113,11 @@ public enum SeclabRunMain {
 
         if environment["GITHUB_ACTIONS"] == "true" && options.githubMask {
             GitHubMasks.emit(secrets, minimumLength: options.maskMinimumLength)
+        }
+
+        if options.watching.watch, let watching {
+            return try runWatching(first: watching.served, items: watching.items, credential: watching.credential, only: only,
+                                   options: options, inherited: inherited, store: store, http: http)
         }
 
         let supervise = options.mask || options.filesDirectory != nil
