@@ -4,6 +4,7 @@ import SeclabAPI
 import SeclabClient
 import SeclabFormat
 import SeclabKeys
+import SeclabOwner
 import SeclabPassphrase
 import SeclabPrimitives
 
@@ -21,7 +22,7 @@ struct GlobalOptions: ParsableArguments {
     /// `--server`, else `SECLAB_SERVER`.
     var explicitServer: String? {
         if let server, !server.isEmpty { return server }
-        if let env = ProcessInfo.processInfo.environment["SECLAB_SERVER"], !env.isEmpty { return env }
+        if let env = ProcessInfo.processInfo.environment[EnvironmentNames.server], !env.isEmpty { return env }
         return nil
     }
 
@@ -33,7 +34,7 @@ struct GlobalOptions: ParsableArguments {
     /// seclab-run does with the same variable.
     func caFile() throws(CLIFailure) -> String? {
         let chosen = cacert.flatMap { $0.isEmpty ? nil : $0 }
-            ?? ProcessInfo.processInfo.environment["SECLAB_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ProcessInfo.processInfo.environment[EnvironmentNames.caFile].flatMap { $0.isEmpty ? nil : $0 }
         guard let chosen else { return nil }
         guard FileManager.default.isReadableFile(atPath: chosen) else {
             throw CLIFailure("cannot read the CA file '\(chosen)' (--cacert / SECLAB_CA_FILE)",

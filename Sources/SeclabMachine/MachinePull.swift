@@ -1,0 +1,152 @@
+import SeclabAPI
+public import SeclabClient
+import SeclabFormat
+import SeclabHTTP
+public import SeclabKeys
+import SeclabPrimitives
+
+/// What a machine credential opens: the vault's ids and every requested item, decrypted and
+/// verified (spec §6.2, §7).
+public struct PulledVault: Sendable {
+    /// The vault owner's account id and the vault id, as bound into every AAD.
+    public let context: VaultContext
+    /// Items in the server's order, each name re-checked against its key_ref.
+    public let items: [OpenedItem]
+}
+
+/// The machine side of the API: one request pulls everything, two when only some names are
+/// wanted (the key refs are computed locally, so names never leave the machine).
+public enum MachinePull {
+    /// Pull and open the vault of `credential`. With `only`, fetch just those names (a missing
+    /// one is an error naming it); without, fetch every live item in one round trip.
+    ///
+    /// Fail closed: any malformed field, any blob that does not open under its spec AAD, a
+    /// name that does not match its key_ref, an item not asked for, or a duplicate, throws,
+    /// and nothing is returned.
+    public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil) throws(ClientError) -> PulledVault {
+        let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
+        // Round trip 1: everything, or (with `only`) keys only.
+        let first = try request(client, keyRefs: only == nil ? nil : [], auth: auth)
+        let opened = try open(first, credential: credential)
+        guard let only else {
+            return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil))
+        }
+        let wanted = only.map { opened.cipher.keyRef(for: $0) }
+        // Round trip 2: only the refs asked for.
+        let second = try request(client, keyRefs: wanted.map(\.text), auth: auth)
+        // The keys must not change between the two answers (a server cannot mix vaults).
+        guard second.wrappedVK == first.wrappedVK, second.wrappedIndexKey == first.wrappedIndexKey,
+              second.accountID == first.accountID, second.vaultID == first.vaultID else {
+            throw .integrity(.decryptionFailed("the server changed the vault's keys between two requests"))
+        }
+        let items = try openItems(second.items, cipher: opened.cipher, expected: Set(wanted))
+        let found = Set(items.map(\.keyRef))
+        if let missing = zip(only, wanted).first(where: { !found.contains($0.1) }) {
+            throw .server(status: 404, code: "not_found", message: "secret '\(missing.0.string)' is not in this vault", retryAfter: nil)
+        }
+        return PulledVault(context: opened.context, items: items)
+    }
+
+    /// One `POST /v1/machine/pull` (idempotent: a read, safe to retry).
+    private static func request(_ client: APIClient, keyRefs: [String]?, auth: Authorization) throws(ClientError) -> MachinePullResponse {
+        let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: keyRefs),
+                                      authorization: auth, idempotent: true)
+        return try decode(response.body)
+    }
+
+    /// Read a pull response with the strict reader (`PullWire`); anything else than the
+    /// documented shape is the server's fault and refused (fail closed).
+    static func decode(_ body: [UInt8]) throws(ClientError) -> MachinePullResponse {
+        do throws(PullWire.ReadError) {
+            return try PullWire.response(body)
+        } catch {
+            throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
+        }
+    }
+
+    static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
+        do {
+            let account = try SeclabID(text: response.accountID, what: "account_id")
+            let vault = try SeclabID(text: response.vaultID, what: "vault_id")
+            let slot = try SeclabID(text: response.slotID, what: "slot_id")
+            // Why: a server answering with another slot's data must not be accepted silently.
+            guard slot == credential.slotID else {
+                throw ClientError.integrity(.decryptionFailed("the server answered for another machine slot"))
+            }
+            // Why: spec §11 A1. A v2 credential names the vault and owner it was issued for; an
+            // answer for any other vault is refused before anything is opened, so a revoked slot
+            // re-created elsewhere under the same id (by whoever holds the leaked MK) feeds
+            // this machine nothing.
+            if let binding = credential.binding, binding.vaultID != vault || binding.ownerAccountID != account {
+                throw ClientError.integrity(.decryptionFailed(
+                    "the server answered with vault \(vault.text) of account \(account.text), but this credential was issued for vault \(binding.vaultID.text) of account \(binding.ownerAccountID.text)"))
+            }
+            let context = VaultContext(ownerAccountID: account, vaultID: vault)
+            let vk = try MachineSlot.unwrap(AEADBlob(text: response.wrappedVK, what: "wrapped_vk"), with: credential.unwrapKey,
+                                            in: context, slotID: slot)
+            let indexKey = try vk.unwrapIndexKey(AEADBlob(text: response.wrappedIndexKey, what: "wrapped_index_key"), in: context)
+            return (context, ItemCipher(vaultKey: vk, indexKey: indexKey, context: context))
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Every failure while opening a response is the server's: malformed data is
+    /// `unexpectedResponse`, data that fails to decrypt or verify is `integrity`.
+    private static func translate(_ error: any Error) -> ClientError {
+        switch error {
+        case let error as ClientError: return error
+        case let error as KeysError: return .integrity(error)
+        case let error as FormatError: return .unexpectedResponse(error.message)
+        default: return .unexpectedResponse("\(error)")
+        }
+    }
+
+    static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?) throws(ClientError) -> [OpenedItem] {
+        // Parse and open every item, on two cores when there are many (each item is
+        // independent); then check them in the server's order, so the error reported for a bad
+        // response is the same one a single pass would report first.
+        var refs = [Result<KeyRef, ClientError>?](repeating: nil, count: views.count)
+        var opened = [Result<OpenedItem, ClientError>?](repeating: nil, count: views.count)
+        refs.withUnsafeMutableBufferPointer { refs in
+            opened.withUnsafeMutableBufferPointer { opened in
+                Parallel.halves(count: views.count) { range in
+                    for index in range {
+                        let view = views[index]
+                        do {
+                            let ref = try KeyRef(text: view.keyRef)
+                            refs[index] = .success(ref)
+                            if view.deleted { continue }
+                            let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
+                                                  encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
+                            opened[index] = .success(try cipher.open(item))
+                        } catch {
+                            let failure = translate(error)
+                            if refs[index] == nil { refs[index] = .failure(failure) } else { opened[index] = .failure(failure) }
+                        }
+                    }
+                }
+            }
+        }
+        var seen = Set<KeyRef>(minimumCapacity: views.count)
+        var out = [OpenedItem]()
+        out.reserveCapacity(views.count)
+        for index in views.indices {
+            guard case let .success(ref)? = refs[index] else {
+                if case let .failure(error)? = refs[index] { throw error }
+                throw .unexpectedResponse("an item was not read")
+            }
+            guard !views[index].deleted else { throw .unexpectedResponse("the server sent a deleted item in a pull") }
+            guard seen.insert(ref).inserted else { throw .unexpectedResponse("the server sent one key_ref twice") }
+            if let expected, !expected.contains(ref) {
+                throw .unexpectedResponse("the server sent an item that was not asked for")
+            }
+            switch opened[index] {
+            case let .success(item)?: out.append(item)
+            case let .failure(error)?: throw error
+            case nil: throw .unexpectedResponse("an item was not opened")
+            }
+        }
+        return out
+    }
+}
