@@ -52,7 +52,7 @@ extension Account {
             let store = global.store
             let unlocker = Unlocker(global, unlock)
             let passphrase = try unlocker.passphrase(prompt: "Choose a passphrase: ", confirm: true)
-            let client = try Unlocker.client(server)
+            let client = try Unlocker.client(server, global)
             // Before registering: once the server has the account, losing the Secret Key to a
             // directory we cannot write would make it unusable for good.
             try store.ensureDirectory()

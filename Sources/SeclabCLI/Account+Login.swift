@@ -45,7 +45,7 @@ extension Account {
             let stdin = StandardInput()
             let secretKey = try readSecretKey(existing: existing, stdin: stdin)
             let passphrase = try Unlocker(global, unlock, stdin: stdin).passphrase()
-            let client = try Unlocker.client(server)
+            let client = try Unlocker.client(server, global)
             Terminal.progress("logging in (deriving keys)")
             let session = try owner { () throws(OwnerError) in
                 try OwnerAccount.login(client: client, email: email, passphrase: passphrase, secretKey: secretKey)

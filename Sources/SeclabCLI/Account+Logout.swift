@@ -27,7 +27,7 @@ extension Account {
             // Forget the token locally whatever the server says: logout must not fail open.
             store.remove(ProfileStore.sessionFile)
             // The token goes only to the server that issued it.
-            let client = try Unlocker.client(cached.server)
+            let client = try Unlocker.client(cached.server, global)
             do throws(OwnerError) {
                 try OwnerSession.logout(client: client, token: cached.token)
             } catch {

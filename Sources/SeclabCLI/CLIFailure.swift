@@ -75,7 +75,7 @@ struct CLIFailure: Error {
             switch client {
             case .transport(let http):
                 if case .tls = http {
-                    self.init(http.description, hint: "check the server's certificate or SECLAB_CA_FILE", status: .unreachable)
+                    self.init(http.description, hint: "check the server's certificate; for a private CA, give its certificate with --cacert FILE or SECLAB_CA_FILE", status: .unreachable)
                 } else {
                     self.init(http.description, hint: "check --server / SECLAB_SERVER and that the server is running", status: .unreachable)
                 }

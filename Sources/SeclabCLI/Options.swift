@@ -16,6 +16,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("config-dir"), help: ArgumentHelp("Profile directory (env SECLAB_CONFIG_DIR; default ~/.config/seclab).", valueName: "dir"))
     var configDir: String?
 
+    @Option(name: .customLong("cacert"), help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system's, for a server with a private CA (env SECLAB_CA_FILE, as seclab-run).", valueName: "file"))
+    var cacert: String?
+
     /// `--server`, else `SECLAB_SERVER`.
     var explicitServer: String? {
         if let server, !server.isEmpty { return server }
@@ -24,6 +27,21 @@ struct GlobalOptions: ParsableArguments {
     }
 
     var store: ProfileStore { ProfileStore(configDir: configDir) }
+
+    /// `--cacert`, else `SECLAB_CA_FILE`; a file that cannot be read is refused before any
+    /// connection. Why a CA file and never an "insecure" switch: a private CA is trusted by
+    /// name and TLS is still verified (docs/install.md, a deployment with a private CA), as
+    /// seclab-run does with the same variable.
+    func caFile() throws(CLIFailure) -> String? {
+        let chosen = cacert.flatMap { $0.isEmpty ? nil : $0 }
+            ?? ProcessInfo.processInfo.environment[EnvironmentNames.caFile].flatMap { $0.isEmpty ? nil : $0 }
+        guard let chosen else { return nil }
+        guard FileManager.default.isReadableFile(atPath: chosen) else {
+            throw CLIFailure("cannot read the CA file '\(chosen)' (--cacert / SECLAB_CA_FILE)",
+                             hint: "give a PEM file with your server's CA certificate", status: .usage)
+        }
+        return chosen
+    }
 }
 
 /// How the passphrase reaches a command that unlocks the account.

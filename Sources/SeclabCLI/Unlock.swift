@@ -4,6 +4,7 @@ import SeclabAPI
 import SeclabClient
 import SeclabOwner
 import SeclabFormat
+import SeclabHTTP
 import SeclabKeys
 import SeclabPassphrase
 import SeclabPrimitives
@@ -22,9 +23,11 @@ struct Unlocker {
         self.stdin = stdin
     }
 
-    /// An API client for `url`.
-    static func client(_ url: String) throws(CLIFailure) -> APIClient {
-        do { return try APIClient(baseURL: url) } catch { throw CLIFailure(OwnerError.client(error)) }
+    /// An API client for `url`, trusting `--cacert` / `SECLAB_CA_FILE` if given.
+    static func client(_ url: String, _ global: GlobalOptions) throws(CLIFailure) -> APIClient {
+        var options = HTTPClientOptions()
+        options.caFile = try global.caFile()
+        do { return try APIClient(baseURL: url, options: options) } catch { throw CLIFailure(OwnerError.client(error)) }
     }
 
     /// The passphrase from `--passphrase-stdin`, else `SECLAB_PASSPHRASE`, else the terminal.
@@ -61,7 +64,7 @@ struct Unlocker {
         let store = global.store
         let profile = try store.profile()
         let server = global.explicitServer ?? profile.server
-        let client = try Self.client(server)
+        let client = try Self.client(server, global)
         let secretKey: SecretKey
         do { secretKey = try SecretKey(text: profile.secretKey) } catch {
             throw CLIFailure("the Secret Key in \(store.url(ProfileStore.profileFile).path) is damaged: \(error)",

@@ -7,7 +7,7 @@ public enum EnvironmentNames {
     public static let machineKey = "SECLAB_MACHINE_KEY"
     /// seclab-run: a file holding the machine credential.
     public static let machineKeyFile = "SECLAB_MACHINE_KEY_FILE"
-    /// seclab-run: a CA bundle for a server with a private CA (`--cacert` wins).
+    /// Both clients: a CA bundle for a server with a private CA (`--cacert` wins).
     public static let caFile = "SECLAB_CA_FILE"
     /// seclab: the profile directory (default `~/.config/seclab`).
     public static let configDirectory = "SECLAB_CONFIG_DIR"

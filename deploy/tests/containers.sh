@@ -43,6 +43,8 @@ api_value="$(head -c 24 /dev/urandom | base64 | tr -d '\n/+=')"
 printf '%s' "$db_value" | "$dist/seclab" secret set production DATABASE_URL
 printf '%s' "$api_value" | "$dist/seclab" secret set production API_TOKEN
 printf 'container-file-%s\n' "$api_value" | "$dist/seclab" secret set production TLS_KEY
+# In the vault but not in ci-examples/deploy.names: the image's pin must keep it out.
+printf 'unpinned-%s' "$api_value" | "$dist/seclab" secret set production UNPINNED_EXTRA
 "$dist/seclab" machine create production --name container > "$work/machine.key"
 "$dist/seclab" machine create production --name doomed > "$work/doomed.key"
 chmod 0644 "$work/machine.key" "$work/doomed.key"   # the image runs as nobody (65534)
@@ -54,6 +56,14 @@ out="$(run_app --rm -v "$work/machine.key:/run/seclab/key:ro" -e EXPECT_DB="$(pr
   || fail "the app container failed: $out"
 grep -q "deploy: ok" <<<"$out" && grep -q values-match <<<"$out" || fail "the app did not get its secrets: $out"
 
+step "the image as built: ENTRYPOINT pinned with --only-file, default CMD runs the deploy script, unpinned names stay out"
+entrypoint="$(docker image inspect -f '{{json .Config.Entrypoint}}' "$tag-app")"
+[[ "$entrypoint" == '["seclab-run","--only-file","/app/seclab.names","--"]' ]] || fail "unexpected ENTRYPOINT $entrypoint"
+out="$(run_app --rm -v "$work/machine.key:/run/seclab/key:ro" "$tag-app")" || fail "the default CMD failed: $out"
+grep -q "deploy: ok" <<<"$out" || fail "the default CMD did not run /app/deploy.sh: $out"
+out="$(run_app --rm -v "$work/machine.key:/run/seclab/key:ro" "$tag-app" sh -c 'echo "extra=${UNPINNED_EXTRA:-none}"')" || fail "$out"
+[[ "$out" == "extra=none" ]] || fail "a name outside the image's names file reached the app"
+
 step "docker stop: SIGTERM reaches the app, the container's exit code is the app's"
 run_app -d --name "$tag-app" -v "$work/machine.key:/run/seclab/key:ro" "$tag-app" \
   sh -c 'trap "echo got-sigterm; exit 42" TERM; echo app-ready; while :; do sleep 0.1; done' >/dev/null
@@ -63,6 +73,27 @@ docker stop -t 20 "$tag-app" >/dev/null
 code="$(docker inspect -f '{{.State.ExitCode}}' "$tag-app")"
 [[ "$code" == 42 ]] || fail "exit code after docker stop: $code (want the app's 42)"
 docker logs "$tag-app" 2>&1 | grep -q got-sigterm || fail "the app never saw SIGTERM"
+docker rm "$tag-app" >/dev/null
+
+step "--mask: seclab-run supervises as PID 1, reaps orphans, forwards docker stop's SIGTERM, the container exits 143"
+# The app orphans a short-lived process (adopted by PID 1, seclab-run, which must reap it: a
+# zombie's /proc entry stays until then), then waits without a TERM handler. It is not PID 1 (its
+# parent is seclab-run), so SIGTERM's default action kills it, and seclab-run returns 128 + 15,
+# long before docker stop would SIGKILL (137).
+app='orphan=$(sh -c "sleep 0.2 >/dev/null 2>&1 & echo \$!")
+for i in $(seq 1 300); do [ -e /proc/$orphan ] || break; sleep 0.1; done
+if [ -e /proc/$orphan ]; then reaped=no; else reaped=yes; fi
+echo "app-ready pid=$$ ppid=$PPID orphan-reaped=$reaped"; sleep 600 & wait'
+run_app -d --name "$tag-app" -v "$work/machine.key:/run/seclab/key:ro" --entrypoint seclab-run "$tag-app" \
+  --mask --only-file /app/seclab.names -- sh -c "$app" >/dev/null
+for _ in $(seq 1 400); do docker logs "$tag-app" 2>&1 | grep -q app-ready && break; sleep 0.1; done
+docker logs "$tag-app" 2>&1 | grep -q "app-ready pid=[0-9]* ppid=1 orphan-reaped=yes$" \
+  || fail "the supervised app's parent is not PID 1, or its orphan was not reaped: $(docker logs "$tag-app" 2>&1)"
+started=$SECONDS
+docker stop -t 60 "$tag-app" >/dev/null
+code="$(docker inspect -f '{{.State.ExitCode}}' "$tag-app")"
+[[ "$code" == 143 ]] || fail "--mask exit code after docker stop: $code (want 143: the app died of SIGTERM)"
+(( SECONDS - started < 60 )) || fail "docker stop waited for its timeout: SIGTERM was not forwarded"
 docker rm "$tag-app" >/dev/null
 
 step "a revoked and a mistyped credential stop the container with seclab-run's code; the app never starts"
@@ -139,4 +170,4 @@ cmp -s "$work/before.values" "$work/after.values" || fail "item values changed a
 cmp -s "$work/before.rows" "$work/after.rows" || fail "the items table's rows changed across a container restart"
 SECLAB_SERVER="http://127.0.0.1:$port" SECLAB_MACHINE_KEY_FILE="$work/srv.key" "$dist/seclab-run" -- sh -c '[ -n "$ITEM_20" ]' \
   || fail "the machine credential does not work after the restart"
-step "ok: app image (secrets, SIGTERM → 42, revoked → 123, mistyped → $typo_code, read-only + tmpfs, nothing in history/inspect/layers); server image (non-root, healthy, refuses plain HTTP off loopback, 20 items byte-identical across a restart)"
+step "ok: app image (secrets, pinned ENTRYPOINT and default CMD, unpinned name kept out, SIGTERM → 42, --mask as PID 1 reaps orphans and forwards SIGTERM → 143, revoked → 123, mistyped → $typo_code, read-only + tmpfs, nothing in history/inspect/layers); server image (non-root, healthy, refuses plain HTTP off loopback, 20 items byte-identical across a restart)"

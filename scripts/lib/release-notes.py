@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes dist/RELEASE-NOTES.md and dist/seclab-VERSION.cdx.json (CycloneDX 1.5) for scripts/release.
 
-Usage: release-notes.py VERSION COMMIT DIST
+Usage: release-notes.py VERSION COMMIT DIST [BASE_URL]   (BASE_URL: RELEASE-LOCATION's base-url)
 
 The SBOM names every Swift package with the version Package.resolved pinned, and every Debian
 package a binary links: the shared libraries it names (readelf NEEDED, resolved to a package
@@ -10,6 +10,7 @@ with dpkg-query) and the static archives linked in by scripts/lib/release-build.
 import hashlib, json, os, re, subprocess, sys, uuid, datetime
 
 version, commit, dist = sys.argv[1], sys.argv[2], sys.argv[3]
+base_url = sys.argv[4].rstrip("/") if len(sys.argv) > 4 else None
 binaries = ["seclab-run", "seclab", "seclab-server"]
 epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
 
@@ -135,3 +136,6 @@ with open(os.path.join(dist, "RELEASE-NOTES.md"), "w") as f:
     f.write(f"The SBOM (`seclab-{version}.cdx.json`, CycloneDX 1.5) lists every Swift package with its pinned version\n"
             "and every Debian package linked. Check downloads with `sha256sum -c SHA256SUMS --ignore-missing`.\n")
     f.write("\nReproducibility: see docs/install.md, \"Reproducible builds\".\n")
+    if base_url:
+        f.write(f"\nDownload: {base_url}/v{version}/seclab-{version}-linux-x86_64.tar.gz and {base_url}/v{version}/SHA256SUMS\n"
+                "(the GitHub Action's and the GitLab component's default base-url; see RELEASE-LOCATION).\n")
