@@ -218,7 +218,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabCryptoTests",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase", "CCurlShim"],
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            swiftSettings: strictSettings
+        ),
+        // The client transport: libcurl through the fixed-type shim.
+        .testTarget(
+            name: "SeclabHTTPTests",
+            dependencies: ["CCurlShim"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -246,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "SeclabServerTests",
             dependencies: [
-                "SeclabServer", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
+                "SeclabTestSupport", "SeclabServer", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
