@@ -63,16 +63,21 @@ public struct MachineSlotList: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/machine/pull` body. `key_refs` absent: all live items; present: only those
-/// (an empty list pulls only the keys).
+/// (an empty list pulls only the keys). `if_revision` present: a conditional pull (issue 16
+/// watch): `{"revision":N,"unchanged":true}` when the vault is still at revision N, else the
+/// full answer with its `revision`; -1 never matches.
 public struct MachinePullRequest: ValidatedRequest, Equatable {
     /// The refs to fetch, or nil for all.
     public var keyRefs: [String]?
-    /// The wire name; `PullWire.requestBody` spells it from here.
-    enum CodingKeys: String, CodingKey { case keyRefs = "key_refs" }
+    /// The vault revision the machine already holds (a conditional pull), or nil.
+    public var ifRevision: Int64?
+    /// The wire names; `PullWire.requestBody` spells them from here.
+    enum CodingKeys: String, CodingKey { case keyRefs = "key_refs", ifRevision = "if_revision" }
     /// Memberwise.
-    public init(keyRefs: [String]? = nil) { self.keyRefs = keyRefs }
+    public init(keyRefs: [String]? = nil, ifRevision: Int64? = nil) { self.keyRefs = keyRefs; self.ifRevision = ifRevision }
     /// Check structure.
     public func validate() throws(APIValidationError) {
+        if let ifRevision, ifRevision < -1 { throw APIValidationError(field: "if_revision", reason: "a revision, or -1") }
         guard let keyRefs else { return }
         guard keyRefs.count <= WireLimits.maxKeyRefsPerRequest else {
             throw APIValidationError(field: "key_refs", reason: "at most \(WireLimits.maxKeyRefsPerRequest) entries")
@@ -95,14 +100,31 @@ public struct MachinePullResponse: Codable, Sendable, Equatable {
     public var wrappedIndexKey: String
     /// Live items (all, or the ones asked for that exist).
     public var items: [ItemView]
+    /// The vault revision these items and keys belong to; present only when the request
+    /// carried `if_revision`, so an unconditional answer stays byte for byte what it was.
+    public var revision: Int64?
     /// The wire names; the pull's reader and writer (`PullWire`) spell them from here.
     enum CodingKeys: String, CodingKey, CaseIterable {
         case accountID = "account_id", vaultID = "vault_id", slotID = "slot_id", wrappedVK = "wrapped_vk"
-        case wrappedIndexKey = "wrapped_index_key", items
+        case wrappedIndexKey = "wrapped_index_key", items, revision
     }
     /// Memberwise.
-    public init(accountID: String, vaultID: String, slotID: String, wrappedVK: String, wrappedIndexKey: String, items: [ItemView]) {
+    public init(accountID: String, vaultID: String, slotID: String, wrappedVK: String, wrappedIndexKey: String, items: [ItemView],
+                revision: Int64? = nil) {
         self.accountID = accountID; self.vaultID = vaultID; self.slotID = slotID
-        self.wrappedVK = wrappedVK; self.wrappedIndexKey = wrappedIndexKey; self.items = items
+        self.wrappedVK = wrappedVK; self.wrappedIndexKey = wrappedIndexKey; self.items = items; self.revision = revision
     }
+}
+
+/// `POST /v1/machine/pull` answer to a conditional pull whose vault has not changed: no keys,
+/// no items (issue 16 watch).
+public struct MachinePullUnchanged: Codable, Sendable, Equatable {
+    /// The vault's revision, the one the request named.
+    public var revision: Int64
+    /// Always true.
+    public var unchanged: Bool
+    /// The wire names; `PullWire` spells them from here.
+    enum CodingKeys: String, CodingKey { case revision, unchanged }
+    /// Memberwise.
+    public init(revision: Int64) { self.revision = revision; self.unchanged = true }
 }

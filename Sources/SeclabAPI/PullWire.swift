@@ -24,8 +24,15 @@ public enum PullWire {
 
     // MARK: request
 
-    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape).
-    public static func requestBody(keyRefs: [String]?) -> [UInt8] {
+    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape). With
+    /// `ifRevision`, a conditional pull: `{"if_revision":N}` (issue 16 watch; always a full pull).
+    public static func requestBody(keyRefs: [String]?, ifRevision: Int64? = nil) -> [UInt8] {
+        if let ifRevision {
+            precondition(keyRefs == nil, "a conditional pull is always a full pull")
+            var out: [UInt8] = [UInt8(ascii: "{")]
+            writeKey(MachinePullRequest.CodingKeys.ifRevision.stringValue, to: &out)
+            return out + String(ifRevision).utf8 + [UInt8(ascii: "}")]
+        }
         guard let keyRefs else { return Array("{}".utf8) }
         var out: [UInt8] = [UInt8(ascii: "{")]
         writeKey(MachinePullRequest.CodingKeys.keyRefs.stringValue, to: &out)
@@ -77,9 +84,17 @@ public enum PullWire {
     }
 
     /// The response after its `items` value: `,"slot_id":…,"vault_id":…,"wrapped_index_key":…,"wrapped_vk":…}`.
-    public static func responseTail(slotID: String, vaultID: String, wrappedIndexKey: String, wrappedVK: String) -> [UInt8] {
+    /// `revision` (only on a conditional pull, issue 16) comes first: sorted keys put it
+    /// between `items` and `slot_id`; without it the bytes are what they always were.
+    public static func responseTail(revision: Int64? = nil, slotID: String, vaultID: String, wrappedIndexKey: String,
+                                    wrappedVK: String) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(160 + wrappedVK.utf8.count + wrappedIndexKey.utf8.count)
+        if let revision {
+            out.append(UInt8(ascii: ","))
+            writeKey(ResponseKey.revision.stringValue, to: &out)
+            out += String(revision).utf8
+        }
         for (key, value) in [(ResponseKey.slotID, slotID), (.vaultID, vaultID), (.wrappedIndexKey, wrappedIndexKey), (.wrappedVK, wrappedVK)] {
             out.append(UInt8(ascii: ","))
             writeKey(key.stringValue, to: &out)
@@ -90,7 +105,7 @@ public enum PullWire {
     }
 
     /// `"key":`
-    private static func writeKey(_ key: String, to out: inout [UInt8]) {
+    static func writeKey(_ key: String, to out: inout [UInt8]) {
         JSONText.writeString(key, to: &out)
         out.append(UInt8(ascii: ":"))
     }
@@ -140,9 +155,17 @@ extension StrictJSONReader {
     /// The top-level object of a pull response.
     mutating func pullResponse() throws(Failure) -> MachinePullResponse {
         let itemsKey = PullWire.ResponseKey.items.stringValue
+        let revisionKey = PullWire.ResponseKey.revision.stringValue
         var items: [ItemView]? = nil
+        var revision: Int64? = nil
         let fields = try object(strings: PullWire.responseStringKeys.map(\.stringValue), notObject: "the body is not a JSON object") {
             (reader, key) throws(Failure) in
+            if key == revisionKey {
+                // Issue 16: present on the answer to a conditional pull.
+                guard revision == nil else { throw Failure("duplicate key \(revisionKey)") }
+                revision = try reader.revisionValue()
+                return true
+            }
             guard key == itemsKey else { return false }
             guard items == nil else { throw Failure("duplicate key \(itemsKey)") }
             items = try reader.itemList()
@@ -150,7 +173,7 @@ extension StrictJSONReader {
         }
         guard let items else { throw Failure("field \(itemsKey) is missing or not an array") }
         return MachinePullResponse(accountID: fields[0], vaultID: fields[1], slotID: fields[2], wrappedVK: fields[3],
-                                   wrappedIndexKey: fields[4], items: items)
+                                   wrappedIndexKey: fields[4], items: items, revision: revision)
     }
 
     private mutating func itemList() throws(Failure) -> [ItemView] {

@@ -64,7 +64,7 @@ public enum MachinePull {
         }
     }
 
-    private static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
+    static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
         do {
             let account = try SeclabID(text: response.accountID, what: "account_id")
             let vault = try SeclabID(text: response.vaultID, what: "vault_id")
@@ -102,7 +102,7 @@ public enum MachinePull {
         }
     }
 
-    private static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?) throws(ClientError) -> [OpenedItem] {
+    static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?) throws(ClientError) -> [OpenedItem] {
         // Parse and open every item, on two cores when there are many (each item is
         // independent); then check them in the server's order, so the error reported for a bad
         // response is the same one a single pass would report first.

@@ -13,7 +13,13 @@ struct Supervisor {
     let maskValues: [[UInt8]]
     let maskMinimumLength: Int
 
-    func run() throws(RunFailure) -> Int32 {
+    func run() throws(RunFailure) -> Int32 { try supervise(watch: nil).code }
+
+    /// Supervise one COMMAND until it exits. With `watch` (issue 16, Watch.swift), also wait on
+    /// its wake pipe: a change is applied by sending a signal, or by stopping COMMAND (SIGTERM,
+    /// then SIGKILL after the stop timeout), in which case `restart` is true and the caller
+    /// starts it again with the new values.
+    func supervise(watch: WatchHook?) throws(RunFailure) -> (code: Int32, restart: Bool) {
         var signalPipe: [Int32] = [-1, -1]
         guard seclab_pipe(&signalPipe, 1) == 0, seclab_install_signal_pipe(signalPipe[1]) == 0 else {
             throw RunFailure(RunExitCode.failure, "could not set up signal forwarding")
@@ -61,13 +67,44 @@ struct Supervisor {
         var status: Int32 = 0
         var exited = false
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var restart = false
+        var killAt: Int64? = nil
 
         while !(exited && open.isEmpty) {
             var fds = [pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0)]
             for stream in open { fds.append(pollfd(fd: stream.fd, events: Int16(POLLIN), revents: 0)) }
             if stdinOpen { fds.append(pollfd(fd: 0, events: Int16(POLLIN), revents: 0)) }
+            if let watch { fds.append(pollfd(fd: watch.wakeFD, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), exited ? 50 : 100)
             if ready < 0 && errno != EINTR { break }
+
+            // Watch (issue 16): apply a verified change, or escalate a stop that timed out.
+            if let watch, !exited {
+                if let last = fds.last, last.fd == watch.wakeFD, last.revents != 0 {
+                    watch.drainWake()
+                    // During a restart, a newer change is picked up by the next start anyway.
+                    switch restart ? nil : watch.takeChange() {
+                    case let .signal(number)?:
+                        if mask {
+                            // The files now hold new values: mask them too (and still the old ones).
+                            writeAll(1, outMasker.finish())
+                            writeAll(2, errMasker.finish())
+                            outMasker = Masker(values: maskValues + watch.maskValues, minimumLength: maskMinimumLength)
+                            errMasker = outMasker
+                        }
+                        kill(pid, number)
+                    case .restart?:
+                        restart = true
+                        kill(pid, SIGTERM)
+                        killAt = WatchHook.nowMillis() + Int64(watch.stopTimeout * 1000)
+                    case nil: break
+                    }
+                }
+                if let deadline = killAt, WatchHook.nowMillis() >= deadline {
+                    kill(pid, SIGKILL)
+                    killAt = nil
+                }
+            }
 
             // Signals: forward what the child did not already get.
             if fds[0].revents & Int16(POLLIN) != 0 {
@@ -78,6 +115,8 @@ struct Supervisor {
                     // A terminal-generated signal already reached the child when it shares our
                     // process group (pipe and plain modes): forwarding it would double it.
                     if sentByProcess || usePTY { kill(pid, signal) }
+                    // Someone asked us to stop while a watch restart was under way: stop, do not restart.
+                    if restart, sentByProcess, [SIGINT, SIGTERM, SIGQUIT].contains(signal) { restart = false; killAt = nil }
                 }
             }
             var closed = [Int32]()
@@ -93,7 +132,7 @@ struct Supervisor {
                     closed.append(stream.fd)
                 }
             }
-            if stdinOpen, let last = fds.last, last.fd == 0, last.revents != 0 {
+            if stdinOpen, let last = fds.last(where: { $0.fd == 0 }), last.revents != 0 {
                 let count = read(0, &buffer, buffer.count)
                 if count > 0 { writeAll(master, Array(buffer[0..<count])) } else { stdinOpen = false }
             }
@@ -127,7 +166,7 @@ struct Supervisor {
         writeAll(2, errMasker.finish())
         if master >= 0 { close(master) }
         close(signalPipe[0]); close(signalPipe[1])
-        return Self.exitCode(status)
+        return (Self.exitCode(status), restart)
     }
 
     /// Read what is immediately available from every stream, then close them.

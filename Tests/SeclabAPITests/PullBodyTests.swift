@@ -14,8 +14,24 @@ struct PullBodyTests {
 
     static func fast(_ value: MachinePullResponse) -> [UInt8] {
         PullWire.responseHead(accountID: value.accountID) + PullWire.items(value.items)
-            + PullWire.responseTail(slotID: value.slotID, vaultID: value.vaultID, wrappedIndexKey: value.wrappedIndexKey,
-                                    wrappedVK: value.wrappedVK)
+            + PullWire.responseTail(revision: value.revision, slotID: value.slotID, vaultID: value.vaultID,
+                                    wrappedIndexKey: value.wrappedIndexKey, wrappedVK: value.wrappedVK)
+    }
+
+    /// Issue 16: a conditional pull's full answer carries `revision` where the general encoder
+    /// puts it; without it the bytes are those of a response type that has no such field.
+    @Test(arguments: [nil, 0, 1, 9_007_199_254_740_991] as [Int64?])
+    func revisionMatchesTheGeneralEncoder(revision: Int64?) throws {
+        let items = [ItemView(keyRef: "ref_-AZaz09", encName: "xc1.n", encValue: "xc1.v", updatedAt: "2026-11-23T19:24:00.100Z", deleted: false)]
+        let value = MachinePullResponse(accountID: "a", vaultID: "v", slotID: "s", wrappedVK: "xc1.vk", wrappedIndexKey: "xc1.ik",
+                                        items: items, revision: revision)
+        let fast = Self.fast(value)
+        #expect(fast == (try Self.encoded(value)), "\(String(decoding: fast, as: UTF8.self))")
+        #expect(String(decoding: fast, as: UTF8.self).contains("\"revision\"") == (revision != nil))
+        let unchanged = PullWire.unchanged(revision: revision ?? 5)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(unchanged == Array(try encoder.encode(MachinePullUnchanged(revision: revision ?? 5))))
     }
 
     @Test(arguments: [0, 1, 3, 100])

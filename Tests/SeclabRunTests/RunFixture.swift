@@ -20,7 +20,8 @@ final class RunFixture: @unchecked Sendable {
 
     static func get() throws -> RunFixture { try shared.get() }
 
-    private init() throws {
+    /// A fresh server and owner (the shared one is `shared`; watch tests that stop or change the server make their own).
+    init() throws {
         server = try ServerProcess()
         // A static fixture is never deinitialized: stop its server when the test process exits.
         server.cleanUpAtExit()

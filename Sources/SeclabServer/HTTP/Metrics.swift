@@ -28,6 +28,7 @@ final class MetricsRegistry: Sendable {
         var credentialCache: [String: UInt64] = [:]
         var argon2idRuns: UInt64 = 0
         var databaseUnavailable: [String: UInt64] = [:]
+        var machinePolls: [String: UInt64] = [:]
     }
 
     let state = Mutex(State())
@@ -51,6 +52,9 @@ final class MetricsRegistry: Sendable {
     func argon2idRun() { state.withLock { $0.argon2idRuns += 1 } }
     /// A request answered 503 because the database could not serve (issue 13 §3).
     func databaseUnavailable(_ fault: DatabaseFault) { state.withLock { $0.databaseUnavailable["reason=\"\(fault.label)\"", default: 0] += 1 } }
+    /// One conditional machine pull (issue 16 watch): `unchanged` answered without items and
+    /// without an audit row; `changed` went on to a full, audited pull.
+    func machinePoll(unchanged: Bool) { state.withLock { $0.machinePolls["result=\"\(unchanged ? "unchanged" : "changed")\"", default: 0] += 1 } }
     func credentialCache(hit: Bool) { state.withLock { $0.credentialCache["result=\"\(hit ? "hit" : "miss")\"", default: 0] += 1 } }
 
     /// The page; `database` adds the deadline counters of the database layer.
@@ -76,6 +80,8 @@ final class MetricsRegistry: Sendable {
         counter("seclab_credential_cache_total", "Machine credential cache lookups.", snapshot.credentialCache)
         out += "# HELP seclab_argon2id_verifications_total Argon2id verifications of machine credentials.\n"
         out += "# TYPE seclab_argon2id_verifications_total counter\nseclab_argon2id_verifications_total \(snapshot.argon2idRuns)\n"
+        counter("seclab_machine_polls_total", "Conditional machine pulls (if_revision) by result; unchanged ones write no audit row.",
+                snapshot.machinePolls)
         counter("seclab_db_unavailable_total", "Requests answered 503 because the database could not serve, by reason.", snapshot.databaseUnavailable)
         if let database { out += Self.render(database) }
         return out

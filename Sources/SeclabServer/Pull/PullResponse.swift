@@ -11,14 +11,20 @@ enum PullResponse {
     }
 
     /// `200` with the whole response around an encoded `items` array.
-    static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer) -> Response {
+    /// `revision` only on a conditional pull (issue 16): without it the bytes are unchanged.
+    static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer, revision: Int64? = nil) -> Response {
         let head = PullWire.responseHead(accountID: slot.ownerAccountID)
-        let tail = PullWire.responseTail(slotID: slot.slotID, vaultID: slot.vaultID, wrappedIndexKey: slot.wrappedIndexKey,
-                                         wrappedVK: slot.wrappedVK)
+        let tail = PullWire.responseTail(revision: revision, slotID: slot.slotID, vaultID: slot.vaultID,
+                                         wrappedIndexKey: slot.wrappedIndexKey, wrappedVK: slot.wrappedVK)
         var body = ByteBufferAllocator().buffer(capacity: head.count + items.readableBytes + tail.count)
         body.writeBytes(head)
         body.writeImmutableBuffer(items)
         body.writeBytes(tail)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+
+    /// `200 {"revision":N,"unchanged":true}`: a conditional pull of an unchanged vault.
+    static func unchanged(revision: Int64) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PullWire.unchanged(revision: revision))))
     }
 }

@@ -96,6 +96,14 @@ struct PullService {
         if pullState.hasFailures {
             try await services.database.write { tx in try await tx.clearFailures(keys: [throttleKey]) }
         }
+        if let known = body.ifRevision {
+            services.metrics.machinePoll(unchanged: known == knownSlot.revision)
+            // Why no audit row and no items (issue 16 watch): the answer says only "still
+            // revision N", which this authenticated slot already knew; the slot and its hash
+            // were read in this request's own statement, so a revoked slot got 401 above.
+            // Polls are counted in /metrics (seclab_machine_polls_total) instead.
+            if known == knownSlot.revision { return PullResponse.unchanged(revision: known) }
+        }
         let keyRefs = body.keyRefs
         let (slot, items) = try await readItems(slot: knownSlot, keyRefs: keyRefs)
         state.cache.remember(slot)
@@ -105,7 +113,7 @@ struct PullService {
         // a revocation committed through any replica since the read above refuses this pull,
         // and nothing is sent unless the audit row committed (fail closed).
         guard try await state.audit.record(pullRow) else { throw APIError.authFailed }
-        return PullResponse.answer(slot, items: items)
+        return PullResponse.answer(slot, items: items, revision: body.ifRevision == nil ? nil : slot.revision)
     }
 
     /// A credential that names no machine slot (malformed, or an unknown slot id): 429 once the

@@ -1,0 +1,81 @@
+/// The conditional pull of `seclab-run --watch` (issue 16, docs/openapi.yaml): a request with
+/// `if_revision` is answered `{"revision":N,"unchanged":true}` while the vault is still at N,
+/// else in full with its `revision`.
+extension PullWire {
+    /// The answer to a pull, conditional or not.
+    public enum Answer: Sendable {
+        /// The vault is still at this revision: no keys, no items.
+        case unchanged(Int64)
+        /// A full answer (with its `revision` when the request was conditional).
+        case full(MachinePullResponse)
+    }
+
+    /// `{"revision":N,"unchanged":true}`, byte-identical to `JSONEncoder` with `.sortedKeys`
+    /// on `MachinePullUnchanged` (`PullBodyTests`).
+    public static func unchanged(revision: Int64) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        writeKey(MachinePullUnchanged.CodingKeys.revision.stringValue, to: &out)
+        out += String(revision).utf8
+        out.append(UInt8(ascii: ","))
+        writeKey(MachinePullUnchanged.CodingKeys.unchanged.stringValue, to: &out)
+        out += "true}".utf8
+        return out
+    }
+
+    /// Read the answer to a pull. An "unchanged" answer must be exactly its two fields (an
+    /// answer that also carried keys or items would be ambiguous); anything else must be a
+    /// full response, read by `response`.
+    public static func conditionalResponse(_ bytes: [UInt8]) throws(ReadError) -> Answer {
+        do throws(StrictJSONReader.Failure) {
+            var reader = StrictJSONReader(bytes)
+            if let revision = try reader.unchangedAnswer() {
+                try reader.end()
+                return .unchanged(revision)
+            }
+        } catch {
+            // Not the "unchanged" shape: read it as a full response below.
+        }
+        return .full(try response(bytes))
+    }
+}
+
+extension StrictJSONReader {
+    /// The revision of `{"revision":N,"unchanged":true}`, nil when `unchanged` is not true;
+    /// throws at the first other key (a full response fails at its first key, `account_id`).
+    mutating func unchangedAnswer() throws(Failure) -> Int64? {
+        let revisionKey = MachinePullUnchanged.CodingKeys.revision.stringValue
+        let unchangedKey = MachinePullUnchanged.CodingKeys.unchanged.stringValue
+        var revision: Int64? = nil
+        var unchanged: Bool? = nil
+        _ = try object(strings: [], notObject: "the body is not a JSON object") { (reader, key) throws(Failure) in
+            if key == revisionKey, revision == nil {
+                revision = try reader.revisionValue()
+            } else if key == unchangedKey, unchanged == nil {
+                unchanged = try reader.boolValue(unchangedKey)
+            } else {
+                throw Failure("not an 'unchanged' answer")
+            }
+            return true
+        }
+        guard unchanged == true, let revision else { return nil }
+        return revision
+    }
+
+    /// A vault revision: a JSON integer from -1 to 2^53 (no fraction, no exponent, at most 16 digits).
+    mutating func revisionValue() throws(Failure) -> Int64 {
+        skipSpace()
+        let start = index
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        let digitsStart = index
+        while index < bytes.count, isDigit(bytes[index]), index - start < 17 { index += 1 }
+        let follows = index < bytes.count ? bytes[index] : UInt8(ascii: " ")
+        // RFC 8259: no leading zeros (the general decoder refuses "012"; so must this reader).
+        let leadingZero = index - digitsStart > 1 && bytes[digitsStart] == UInt8(ascii: "0")
+        guard !leadingZero, let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)), value >= -1,
+              !isDigit(follows), follows != UInt8(ascii: "."), follows != UInt8(ascii: "e"), follows != UInt8(ascii: "E") else {
+            throw Failure("field revision is not an integer revision")
+        }
+        return value
+    }
+}
