@@ -45,6 +45,10 @@ import Testing
 
         // Colliding without --override: one line naming the name and both credentials; nothing runs.
         try expectRefused(both, code: 125, ["'DB_URL'", "--credential-env SHARED_KEY", "--credential-env SERVICE_KEY"], environment: keys)
+        // --watch and --fallback take one credential (docs/seclab-run.md); refused before any pull.
+        let fallbackFile = fixture.server.directory.appendingPathComponent("two-\(UUID().uuidString).slfb").path
+        try expectRefused(both + ["--override", "--fallback", fallbackFile], code: 125, ["one credential"], environment: keys)
+        #expect(!FileManager.default.fileExists(atPath: fallbackFile))
 
         let script = "printf '%s|%s|%s' \"$DB_URL\" \"$SHARED_ONLY\" \"$SERVICE_ONLY\"; echo; env"
         let later = try fixture.run(both + ["--override", "--", "/bin/sh", "-c", script], environment: keys)
@@ -125,6 +129,11 @@ import Testing
         // Without --expand: byte for byte.
         let plain = try fixture.run(["--", "/bin/sh", "-c", script], credential: credential)
         #expect(plain.stdout == "postgres://${DB_USER}:${DB_PASSWORD}@${DB_ADDR}/app\ncost $5 $${NOT_A_REF} $HOME\n${DB_HOST}:5432")
+        // The --fallback path (a pull kept as served) delivers through the same pipeline.
+        let fallbackFile = fixture.server.directory.appendingPathComponent("expand-\(UUID().uuidString).slfb").path
+        let kept = try fixture.run(["--expand", "--fallback", fallbackFile, "--", "/bin/sh", "-c", script], credential: credential)
+        #expect(kept.status == 0 && kept.stdout == expanded.stdout, "\(kept.stderr)")
+        #expect(FileManager.default.fileExists(atPath: fallbackFile))
         // --only narrows what a reference can reach: DB_HOST is not in the run.
         let env = ["SECLAB_MACHINE_KEY": credential]
         try expectRefused(["--expand", "--only", "DB_ADDR"], code: 123, ["'DB_ADDR'", "${DB_HOST}"], environment: env)

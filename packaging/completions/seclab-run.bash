@@ -16,8 +16,10 @@ _seclab_run() {
     --credential-env) COMPREPLY=($(compgen -v -- "$cur")); return ;;
     --template) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --files-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --server|--only|--require|--file|--allow-name|--mask-min-length|--timeout|--connect-timeout|--env|--prefix) return ;;
+    --fallback) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --watch-signal) COMPREPLY=($(compgen -W "HUP USR1 USR2 TERM INT QUIT" -- "$cur")); return ;;
+    --server|--only|--require|--file|--allow-name|--mask-min-length|--timeout|--connect-timeout|--env|--prefix|--watch-interval|--stop-timeout|--fallback-max-age) return ;;
   esac
-  COMPREPLY=($(compgen -W "--server --credential-file --credential-env --override --env --prefix --expand --template --json --only --only-file --require --file --files-dir --keep-existing --allow-name --mask --mask-min-length --no-github-mask --dry-run --cacert --allow-insecure-http --timeout --connect-timeout --help --version --" -- "$cur"))
+  COMPREPLY=($(compgen -W "--server --credential-file --credential-env --override --env --prefix --expand --template --json --only --only-file --require --file --files-dir --keep-existing --allow-name --mask --mask-min-length --no-github-mask --dry-run --cacert --allow-insecure-http --timeout --connect-timeout --watch --watch-interval --stop-timeout --watch-signal --fallback --fallback-max-age --help --version --" -- "$cur"))
 }
 complete -F _seclab_run seclab-run

@@ -27,6 +27,12 @@ _seclab_run() {
     '--allow-insecure-http[allow plain http to a non-loopback server]' \
     '--timeout[total seconds for the pull]:seconds:' \
     '--connect-timeout[seconds to connect]:seconds:' \
+    '--watch[poll for changes and restart or signal COMMAND]' \
+    '--watch-interval[seconds between polls (default 60)]:interval:' \
+    '--stop-timeout[seconds between SIGTERM and SIGKILL on a restart]:seconds:' \
+    '--watch-signal[send this signal instead of restarting]:signal:(HUP USR1 USR2 TERM INT QUIT)' \
+    '--fallback[keep a sealed copy of the last pull for outages]:file:_files' \
+    '--fallback-max-age[oldest fallback copy to use (default 24h)]:age:' \
     '(- *)'{-h,--help}'[show help]' \
     '(- *)--version[print the version]' \
     '(-)*::command:_normal'
