@@ -144,6 +144,8 @@ let package = Package(
         .target(
             name: "SeclabStore",
             dependencies: [
+                // The audit vocabulary (AuditAction, AuditOutcome, AuditActorKind): stored as the API returns it.
+                "SeclabAPI",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -248,7 +250,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabCryptoTests",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase", "CCurlShim"],
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            swiftSettings: strictSettings
+        ),
+        // The client transport: libcurl through the fixed-type shim.
+        .testTarget(
+            name: "SeclabHTTPTests",
+            dependencies: ["CCurlShim"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -275,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "SeclabServerTests",
             dependencies: [
-                "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
+                "SeclabTestSupport", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

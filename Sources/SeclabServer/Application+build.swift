@@ -61,15 +61,19 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     router.add(middleware: ClientAddressMiddleware(trusted: config.trustedProxies))
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
     router.add(middleware: HeavyRouteMiddleware(rekeys: BoundedGate(limit: config.rekeyConcurrency, queueLimit: 8)))
+    // The routes of a signed-in owner: the bearer session is checked once, before the handler,
+    // and the account is in the request context (`context.requireAccount()`).
+    let sessions = router.group().add(middleware: SessionAuthMiddleware(services: services))
     OpsController(services: services).register(on: router)
     AccountController(services: services).register(on: router)
+    AccountController(services: services).registerSessionRoutes(on: sessions)
     LoginController(services: services).register(on: router)
-    VaultController(services: services).register(on: router)
-    InvitationController(services: services).register(on: router)
+    VaultController(services: services).register(on: sessions)
+    InvitationController(services: services).register(on: sessions)
     MachineController(services: services).register(on: router)
     PullController(services: services).register(on: router)
-    ItemController(services: services).register(on: router)
-    AuditController(services: services).register(on: router)
+    ItemController(services: services).register(on: sessions)
+    AuditController(services: services).register(on: sessions)
 
     let server: HTTPServerBuilder
     if let certificate = config.tlsCertificatePath, let key = config.tlsKeyPath {

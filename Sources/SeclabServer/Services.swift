@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import SeclabAPI
 import SeclabPrimitives
 import SeclabStore
 
@@ -27,8 +28,8 @@ struct Services: Sendable {
     }
 
     /// An audit row for the account `principal`.
-    static func event(_ principal: AccountPrincipal, _ action: String, context: SeclabRequestContext, vaultID: String? = nil, slotID: String? = nil, target: String? = nil, keyRefs: [String] = [], outcome: String = "ok", detail: String? = nil, now: Int64) -> AuditRecord {
-        AuditRecord(time: now, actorID: principal.accountID, actorKind: "account", action: action, vaultID: vaultID,
+    static func event(_ principal: AccountPrincipal, _ action: AuditAction, context: SeclabRequestContext, vaultID: String? = nil, slotID: String? = nil, target: String? = nil, keyRefs: [String] = [], outcome: AuditOutcome = .ok, detail: String? = nil, now: Int64) -> AuditRecord {
+        AuditRecord(time: now, actorID: principal.accountID, actorKind: .account, action: action, vaultID: vaultID,
                     slotID: slotID, targetAccountID: target, keyRefs: keyRefs, clientAddress: context.clientAddress, outcome: outcome,
                     detail: detail)
     }
@@ -47,10 +48,14 @@ extension Services {
     /// The 429 for a block lasting until `until`, counted and audited (aggregated).
     func throttled(until: Int64, kind: String, audit: AuditRecord, now: Int64) -> APIError {
         metrics.throttled(kind: kind)
-        var row = audit
-        row.outcome = "throttled"
-        aggregatedAudit.note(row)
-        return APIError.throttled(retryAfterSeconds: max(1, (until - now + 999) / 1000))
+        aggregatedAudit.note(audit.with(outcome: .throttled))
+        return APIError.throttled(retryAfterSeconds: Self.retryAfterSeconds(until: until, now: now))
+    }
+
+    /// Whole seconds until `until` (Unix ms), rounded up and at least 1: what `Retry-After`
+    /// says of a block, so a client that waits exactly that long is no longer blocked.
+    static func retryAfterSeconds(until: Int64, now: Int64) -> Int64 {
+        max(1, (until - now + 999) / 1000)
     }
 
     /// The counters one failed login increments: the account from this address (strict), the
@@ -83,9 +88,7 @@ extension Services {
     /// The 429 of a rate limit, counted and audited (aggregated).
     func limited(kind: String, audit: AuditRecord) -> APIError {
         metrics.throttled(kind: kind)
-        var row = audit
-        row.outcome = "limited"
-        aggregatedAudit.note(row)
+        aggregatedAudit.note(audit.with(outcome: .limited))
         return APIError(.tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry after 1 s",
                         headers: [.retryAfter: "1"])
     }

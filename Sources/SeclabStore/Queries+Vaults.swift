@@ -1,3 +1,4 @@
+import SeclabAPI
 import SQLKit
 
 /// How a human caller reaches a vault through an accepted slot.
@@ -197,7 +198,7 @@ extension Transaction {
             SELECT s.slot_id, s.vault_id, s.kind, s.account_id, s.granted_by, s.wrapped_vk, s.enc_label, s.unwrap_key_escrow,
                 s.auth_hash, s.created_at,
                 COALESCE((SELECT a.time FROM audit_events a
-                          WHERE a.slot_id = s.slot_id AND a.action = 'machine.pull' AND a.outcome = 'ok'
+                          WHERE a.slot_id = s.slot_id AND a.action = '\(unsafeRaw: AuditAction.machinePull.rawValue)' AND a.outcome = '\(unsafeRaw: AuditOutcome.ok.rawValue)'
                           ORDER BY a.event_id DESC LIMIT 1), s.last_used_at) AS last_used_at
             FROM slots s WHERE s.vault_id = \(bind: vaultID) AND s.kind = 'machine' ORDER BY s.created_at, s.slot_id
             """).all(decoding: SlotRecord.self)

@@ -45,7 +45,7 @@ extension Resilience {
         }
 
         /// `count` wrong secrets for `slotID` from `workers` parallel clients.
-        static func guess(_ server: Daemon, slotID: String, count: Int, workers: Int) throws -> Guesses {
+        static func guess(_ server: ServerProcess, slotID: String, count: Int, workers: Int) throws -> Guesses {
             let before = try server.metrics()
             let started = Date()
             let tallies = Locked(Tally())

@@ -47,7 +47,7 @@ extension Resilience {
         func fullDiskFailsWritesCleanlyKeepsReadsAndNeverCorrupts() throws {
             let disk = try SmallDisk(size: "8m")
             defer { disk.unmount() }
-            let server = try Daemon(databaseURL: "sqlite:\(disk.path)/seclab.db", environment: ["SECLAB_DB_TIMEOUT_MS": "1000"])
+            let server = try ServerProcess(databaseURL: "sqlite:\(disk.path)/seclab.db", environment: ["SECLAB_DB_TIMEOUT_MS": "1000"])
             defer { server.kill9() }
             let owner = try Owner(server: server.baseURL)
             try owner.ok(["vault", "create", "tiny"])

@@ -20,7 +20,7 @@ import Glibc
 extension Resilience {
     @Suite struct Faults {
         /// The proxy policy: kill the server `delay` µs after a request matching `method path-suffix` reached it.
-        static func killing(_ server: Daemon, method: String, pathSuffix: String, delay: UInt32, when: @escaping @Sendable () -> Void = {})
+        static func killing(_ server: ServerProcess, method: String, pathSuffix: String, delay: UInt32, when: @escaping @Sendable () -> Void = {})
             -> @Sendable (String, String, Int) -> FaultProxy.Action {
             { requestMethod, path, _ in
                 guard requestMethod == method, path.hasSuffix(pathSuffix) else { return .forward() }
@@ -44,10 +44,10 @@ extension Resilience {
             }
         }
 
-        static func integrityCheck(_ server: Daemon) throws -> String { try sqlite3(try #require(server.sqlitePath), "PRAGMA integrity_check") }
+        static func integrityCheck(_ server: ServerProcess) throws -> String { try sqlite3(try #require(server.sqlitePath), "PRAGMA integrity_check") }
 
         @Test func passphraseChangeKilledMidwayOpensWithExactlyOnePassphrase() throws {
-            let server = try Daemon()
+            let server = try ServerProcess()
             let proxy = try FaultProxy(upstreamPort: server.port)
             let owner = try Owner(server: proxy.baseURL)
             try owner.ok(["vault", "create", "notes"])
@@ -116,7 +116,7 @@ extension Resilience {
         }
 
         @Test func rekeyOfAThousandItemsKilledMidwayLeavesTheOldOrTheNewVault() throws {
-            let server = try Daemon()
+            let server = try ServerProcess()
             let proxy = try FaultProxy(upstreamPort: server.port)
             let owner = try Owner(server: proxy.baseURL)
             try owner.ok(["vault", "create", "big"])
@@ -189,7 +189,7 @@ extension Resilience {
         }
 
         @Test func importKilledMidwayKeepsEveryItemWholeAndResumes() throws {
-            let server = try Daemon()
+            let server = try ServerProcess()
             let proxy = try FaultProxy(upstreamPort: server.port)
             let owner = try Owner(server: proxy.baseURL)
             try owner.ok(["vault", "create", "imp"])

@@ -31,7 +31,7 @@ extension Resilience {
 
         /// Run the loop against `server` for `seconds` with `concurrency` threads, each starting
         /// one `seclab-run` after the other.
-        static func run(engine: String, server: Daemon, credential: String) throws -> Report {
+        static func run(engine: String, server: ServerProcess, credential: String) throws -> Report {
             let binary = try Binaries.url(named: "seclab-run").path
             let environment = ["SECLAB_MACHINE_KEY": credential, "SECLAB_SERVER": server.baseURL, "PATH": "/usr/bin:/bin"]
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-res-load-\(UUID().uuidString)")
@@ -72,8 +72,8 @@ extension Resilience {
         }
 
         /// A server on `databaseURL` with a 20-item vault and one credential.
-        static func prepare(_ databaseURL: String?) throws -> (Daemon, Owner, String) {
-            let server = try Daemon(databaseURL: databaseURL)
+        static func prepare(_ databaseURL: String?) throws -> (ServerProcess, Owner, String) {
+            let server = try ServerProcess(databaseURL: databaseURL)
             let owner = try Owner(server: server.baseURL)
             try owner.ok(["vault", "create", "load"])
             #expect(try owner.importDotenv("load", sampleItems(20, tag: "load")).status == 0)

@@ -27,7 +27,7 @@ extension Resilience {
         /// machine credential.
         final class Fixture: @unchecked Sendable {
             let cluster: PostgresCluster
-            let server: Daemon
+            let server: ServerProcess
             let owner: Owner
             let credential: String
             let items: [(String, String)]
@@ -39,7 +39,7 @@ extension Resilience {
                 // lost" check needs PostgreSQL's default durability.
                 _ = try cluster.psql("ALTER SYSTEM SET synchronous_commit = on")
                 _ = try cluster.psql("SELECT pg_reload_conf()")
-                server = try Daemon(databaseURL: cluster.url, environment: ["SECLAB_DB_TIMEOUT_MS": String(PostgresFaults.timeoutMillis)])
+                server = try ServerProcess(databaseURL: cluster.url, environment: ["SECLAB_DB_TIMEOUT_MS": String(PostgresFaults.timeoutMillis)])
                 owner = try Owner(server: server.baseURL)
                 try owner.ok(["vault", "create", "pg"])
                 items = sampleItems(20, tag: tag)

@@ -1,4 +1,5 @@
 import Foundation
+import SeclabTestSupport
 import Testing
 
 /// docs/openapi.yaml is the contract clients are built against: every documented operation

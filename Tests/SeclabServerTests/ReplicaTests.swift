@@ -1,5 +1,6 @@
 import Foundation
 import SeclabAPI
+import SeclabTestSupport
 import Testing
 
 /// Two server processes on one PostgreSQL: SRP state, sessions, throttles and revocations live

@@ -1,6 +1,7 @@
 import Foundation
 import SeclabAPI
 import SeclabPrimitives
+import SeclabTestSupport
 import Testing
 
 /// The API scenarios, each run against both engines by `SQLiteAPITests` and `PostgresAPITests`.
@@ -20,7 +21,7 @@ enum Scenarios {
 
     /// Assert none of `markers` occurs in the server's database files (or dump) and log.
     static func expectNoPlaintext(_ server: ServerProcess, _ markers: [String], present: [String]) throws {
-        let bytes = try server.persistedBytes()
+        let bytes = Data(try server.storedBytes())
         // The scan must see the stored rows at all: public values the server keeps are there.
         for value in present {
             #expect(bytes.range(of: Data(value.utf8)) != nil, "the scan does not see stored data (\(value.prefix(12))…)")

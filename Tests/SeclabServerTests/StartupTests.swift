@@ -1,4 +1,5 @@
 import Foundation
+import SeclabTestSupport
 import Testing
 
 /// Transport rules and the command line.

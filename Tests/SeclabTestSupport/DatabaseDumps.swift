@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A fresh, empty database on the throwaway PostgreSQL cluster of `scripts/pg-test-cluster.sh`
 /// (`SECLAB_TEST_POSTGRES_URL`, set by `scripts/test`), and its `pg_dump`.
@@ -52,16 +52,6 @@ public struct PostgresTestDatabase: Sendable {
 }
 
 extension ServerProcess {
-    /// Start a server on `databaseURL` (e.g. a `PostgresTestDatabase`'s URL) instead of the
-    /// default SQLite file. `databasePath` then names an unused file; `persistedBytes()` holds
-    /// only the log, so dump the database separately.
-    public convenience init(databaseURL: String, extraArguments: [String] = [], environment: [String: String] = [:],
-                            timeout: TimeInterval = 60) throws {
-        // A repeated option: swift-argument-parser keeps the last value, so this one wins
-        // over the SQLite default that the designated initializer passes first.
-        try self.init(extraArguments: ["--database", databaseURL] + extraArguments, environment: environment, timeout: timeout)
-    }
-
     /// The SQLite database as SQL text (Python's `sqlite3` `iterdump`, the test image has no
     /// sqlite3 CLI): every live row with its columns separated, like a `pg_dump`. Reads through
     /// the WAL, so it sees what the running server committed.

@@ -33,8 +33,8 @@ extension Services {
     /// login and answered 403; nothing is changed.
     func withFreshProof(_ proof: SRPFinishRequest, accountID: String, context: SeclabRequestContext, now: Int64,
                         _ change: @escaping @Sendable (Transaction) async throws -> Void) async throws {
-        let audit = AuditRecord(time: now, actorID: accountID, actorKind: "account", action: "account.passphrase",
-                                clientAddress: context.clientAddress, outcome: "denied")
+        let audit = AuditRecord(time: now, actorID: accountID, actorKind: .account, action: .accountPassphrase,
+                                clientAddress: context.clientAddress, outcome: .denied)
         try await checkThrottle(keys: Services.loginKeys(accountID: accountID, context: context), kind: "srp", audit: audit, now: now)
         let clientProof = (try? Base64URL.decode(proof.clientProof, count: 32, what: "client_proof")) ?? []
         let keys = loginFailureKeys(accountID: accountID, context: context)

@@ -1,4 +1,5 @@
 import Hummingbird
+import SeclabAPI
 import SeclabFormat
 import SeclabPrimitives
 import SeclabStore
@@ -46,10 +47,33 @@ extension Services {
     }
 
     private func sessionFailure(context: SeclabRequestContext, now: Int64) throws -> Never {
-        let audit = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.session",
-                                clientAddress: context.clientAddress, outcome: "failed")
+        let audit = AuditRecord(time: now, actorID: nil, actorKind: .anonymous, action: .authSession,
+                                clientAddress: context.clientAddress, outcome: .failed)
         try checkFailureRate(context, kind: "session", audit: audit)
         noteFailure(context, kind: "session", audit: audit)
         throw APIError.unauthorized
+    }
+}
+
+/// Hummingbird's authenticator idiom: the routes that need a session sit in one router group
+/// behind this middleware, which checks the bearer token once (`requireAccount`, 401 or 429
+/// before the handler runs) and puts the account in the request context.
+struct SessionAuthMiddleware: RouterMiddleware {
+    typealias Context = SeclabRequestContext
+    let services: Services
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.account = try await services.requireAccount(request, context: context)
+        return try await next(request, context)
+    }
+}
+
+extension SeclabRequestContext {
+    /// The account `SessionAuthMiddleware` authenticated. A handler registered outside the
+    /// session group has none and answers 401 (fail closed), never runs unauthenticated.
+    func requireAccount() throws -> AccountPrincipal {
+        guard let account else { throw APIError.unauthorized }
+        return account
     }
 }

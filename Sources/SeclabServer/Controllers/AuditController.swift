@@ -12,13 +12,13 @@ struct AuditController {
     /// The most rows one page returns.
     static let maxPage = 1000
 
-    func register(on router: Router<SeclabRequestContext>) {
+    /// Register on the session group: every route here needs a signed-in account.
+    func register(on router: some RouterMethods<SeclabRequestContext>) {
         router.get("/v1/vaults/:vault_id/audit") { request, context in try await self.audit(request, context) }
     }
 
     func audit(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
+        let route = try VaultRoute(context, .auditRead)
         let query = request.uri.queryParameters
         var limit = 100
         if let text = query["limit"] {
@@ -44,8 +44,8 @@ struct AuditController {
             }
             filter.since = millis
         }
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "audit.read", need: .owner)
-        let (rowFilter, rowLimit) = (filter, limit + 1)
+        _ = try await services.authorize(route, need: .owner)
+        let (vaultID, rowFilter, rowLimit) = (route.vaultID, filter, limit + 1)
         let rows = try await services.database.read { tx in
             try await tx.auditEvents(vaultID: vaultID, filter: rowFilter, before: before, limit: rowLimit)
         }

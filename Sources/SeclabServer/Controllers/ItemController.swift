@@ -9,7 +9,8 @@ import SeclabStore
 struct ItemController {
     let services: Services
 
-    func register(on router: Router<SeclabRequestContext>) {
+    /// Register on the session group: every route here needs a signed-in account.
+    func register(on router: some RouterMethods<SeclabRequestContext>) {
         router.get("/v1/vaults/:vault_id/items") { request, context in try await self.list(request, context) }
         router.put("/v1/vaults/:vault_id/items/:key_ref") { request, context in try await self.put(request, context) }
         router.delete("/v1/vaults/:vault_id/items/:key_ref") { request, context in try await self.delete(request, context) }
@@ -27,15 +28,14 @@ struct ItemController {
     }
 
     func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
+        let route = try VaultRoute(context, .itemList)
         var includeDeleted = false
         if let flag = request.uri.queryParameters["include_deleted"] {
             guard flag == "true" || flag == "false" else { throw APIError.badRequest(field: "include_deleted", "must be true or false") }
             includeDeleted = flag == "true"
         }
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.list", need: .read)
-        let includeTombstones = includeDeleted
+        _ = try await services.authorize(route, need: .read)
+        let (vaultID, includeTombstones) = (route.vaultID, includeDeleted)
         // Whole-vault reads hold the vault in memory while they encode it: bounded (issue 12 §7).
         return try await services.heavyReads.run {
             let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, includeDeleted: includeTombstones) }
@@ -44,42 +44,41 @@ struct ItemController {
     }
 
     func put(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
+        let route = try VaultRoute(context, .itemPut)
         let keyRef = try Self.keyRef(context)
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.put", need: .writeItems)
+        _ = try await services.authorize(route, need: .writeItems)
         let body = try await JSONBody.decode(PutItemRequest.self, from: request, limit: services.config.maxItemBodyBytes)
         let now = Clock.nowMillis()
         let item = ItemRecord(keyRef: keyRef, encName: body.encName, encValue: body.encValue, updatedAt: now, deleted: false)
         let (maxItems, maxBytes) = (services.config.vaultMaxItems, services.config.vaultMaxBytes)
-        try await services.writeInVault(vaultID, principal: principal, need: .writeItems) { tx, _ in
+        let vaultID = route.vaultID
+        try await services.writeInVault(route, need: .writeItems) { tx, _ in
             // issue 12 §7: a vault's size is bounded, so every whole-vault read is too.
             let usage = try await tx.vaultUsage(vaultID: vaultID, excluding: keyRef)
             try Self.checkLimits(items: usage.items + 1, bytes: usage.bytes + item.encName.utf8.count + item.encValue.utf8.count,
                                  maxItems: maxItems, maxBytes: maxBytes)
             try await tx.putItem(vaultID: vaultID, item)
-            try await tx.audit(Services.event(principal, "item.put", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
+            try await tx.audit(route.event(keyRefs: [keyRef], now: now))
         }
         return try JSONBody.response(Self.view(item))
     }
 
     func delete(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
+        let route = try VaultRoute(context, .itemDelete)
         let keyRef = try Self.keyRef(context)
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.delete", need: .writeItems)
+        _ = try await services.authorize(route, need: .writeItems)
         let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, need: .writeItems) { tx, _ in
-            guard try await tx.deleteItem(vaultID: vaultID, keyRef: keyRef, now: now) else { throw StoreError.notFound("item") }
-            try await tx.audit(Services.event(principal, "item.delete", context: context, vaultID: vaultID, keyRefs: [keyRef], now: now))
+        try await services.writeInVault(route, need: .writeItems) { tx, _ in
+            guard try await tx.deleteItem(vaultID: route.vaultID, keyRef: keyRef, now: now) else { throw StoreError.notFound("item") }
+            try await tx.audit(route.event(keyRefs: [keyRef], now: now))
         }
         return Response(status: .noContent)
     }
 
     func batchGet(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "item.batch_get", need: .read)
+        let route = try VaultRoute(context, .itemBatchGet)
+        _ = try await services.authorize(route, need: .read)
+        let vaultID = route.vaultID
         let body = try await JSONBody.decode(BatchGetRequest.self, from: request, limit: services.config.maxItemBodyBytes)
         return try await services.heavyReads.run {
             let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, keyRefs: body.keyRefs) }

@@ -40,8 +40,8 @@ struct LoginController {
         // the address and the server get a rate before that (after the throttle, whose
         // Retry-After is the one a blocked client needs to hear).
         guard services.rates.srpStart.take(context.throttleSubject) else {
-            throw services.limited(kind: "srp", audit: AuditRecord(time: now, actorID: nil, actorKind: "anonymous",
-                                                                   action: "auth.srp", clientAddress: context.clientAddress, outcome: "limited"))
+            throw services.limited(kind: "srp", audit: AuditRecord(time: now, actorID: nil, actorKind: .anonymous,
+                                                                   action: .authSRP, clientAddress: context.clientAddress, outcome: .limited))
         }
         let server = try SRPServer(verifier: verifier)
         let login = LoginRecord(
@@ -83,8 +83,8 @@ struct LoginController {
             try await tx.insertSession(session)
             // A success clears its own counters, not the address's (which counts every identity).
             try await tx.clearFailures(keys: [.accountAddress(login.accountID, context.throttleSubject), .account(login.accountID)])
-            try await tx.audit(AuditRecord(time: now, actorID: login.accountID, actorKind: "account", action: "auth.srp",
-                                           clientAddress: address, outcome: "ok"))
+            try await tx.audit(AuditRecord(time: now, actorID: login.accountID, actorKind: .account, action: .authSRP,
+                                           clientAddress: address, outcome: .ok))
             return account
         }
         guard let account else { throw APIError.authFailed }
@@ -96,8 +96,8 @@ struct LoginController {
 
     /// The audit row of a login attempt on `accountID` (nil: unknown e-mail or login).
     private func attempt(_ accountID: String?, context: SeclabRequestContext, now: Int64) -> AuditRecord {
-        AuditRecord(time: now, actorID: accountID, actorKind: accountID == nil ? "anonymous" : "account", action: "auth.srp",
-                    clientAddress: context.clientAddress, outcome: "failed")
+        AuditRecord(time: now, actorID: accountID, actorKind: accountID == nil ? .anonymous : .account, action: .authSRP,
+                    clientAddress: context.clientAddress, outcome: .failed)
     }
 
     /// An unknown, used or expired login id: 401 (429 once the address's failure rate is

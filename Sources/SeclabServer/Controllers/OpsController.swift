@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import SeclabAPI
 import SeclabStore
 
 /// `/healthz`, `/readyz`, `/metrics`.
@@ -32,8 +33,8 @@ struct OpsController {
             try await database.withinDeadline {
                 do {
                     try await database.write { tx in
-                        try await tx.audit(AuditRecord(time: Clock.nowMillis(), actorID: nil, actorKind: "anonymous", action: "readyz.probe",
-                                                       clientAddress: nil, outcome: "ok"))
+                        try await tx.audit(AuditRecord(time: Clock.nowMillis(), actorID: nil, actorKind: .anonymous, action: .readyzProbe,
+                                                       clientAddress: nil, outcome: .ok))
                         throw ProbeRollback()
                     }
                 } catch is ProbeRollback {}

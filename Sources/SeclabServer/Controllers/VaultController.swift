@@ -6,7 +6,8 @@ import SeclabStore
 struct VaultController {
     let services: Services
 
-    func register(on router: Router<SeclabRequestContext>) {
+    /// Register on the session group: every route here needs a signed-in account.
+    func register(on router: some RouterMethods<SeclabRequestContext>) {
         router.post("/v1/vaults") { request, context in try await self.create(request, context) }
         router.get("/v1/vaults") { request, context in try await self.list(request, context) }
         router.delete("/v1/vaults/:vault_id") { request, context in try await self.delete(request, context) }
@@ -17,7 +18,7 @@ struct VaultController {
     }
 
     func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
+        let principal = try context.requireAccount()
         let body = try await JSONBody.decode(CreateVaultRequest.self, from: request, limit: services.config.maxBodyBytes)
         let now = Clock.nowMillis()
         let vault = VaultRecord(vaultID: body.vaultID, ownerAccountID: principal.accountID, encName: body.encName,
@@ -27,7 +28,7 @@ struct VaultController {
         do {
             try await services.database.write { tx in
                 try await tx.insertVault(vault, ownerSlot: slot)
-                try await tx.audit(Services.event(principal, "vault.create", context: context, vaultID: vault.vaultID, slotID: slot.slotID, now: now))
+                try await tx.audit(Services.event(principal, .vaultCreate, context: context, vaultID: vault.vaultID, slotID: slot.slotID, now: now))
             }
         } catch let error as StoreError { throw APIError.from(error) }
         return try JSONBody.response(try await summary(vaultID: vault.vaultID, principal: principal), status: .created)
@@ -51,27 +52,26 @@ struct VaultController {
     }
 
     func list(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
+        let principal = try context.requireAccount()
         let rows = try await services.database.read { tx in try await tx.vaults(accountID: principal.accountID) }
         return try JSONBody.response(VaultList(vaults: rows.map(Self.view)))
     }
 
     func delete(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.delete", need: .owner)
+        let route = try VaultRoute(context, .vaultDelete)
+        _ = try await services.authorize(route, need: .owner)
         let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
-            try await tx.tombstoneVault(id: vaultID, now: now)
-            try await tx.audit(Services.event(principal, "vault.delete", context: context, vaultID: vaultID, now: now))
+        try await services.writeInVault(route, need: .owner) { tx, _ in
+            try await tx.tombstoneVault(id: route.vaultID, now: now)
+            try await tx.audit(route.event(now: now))
         }
         return Response(status: .noContent)
     }
 
     func slots(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "slot.list", need: .owner)
+        let route = try VaultRoute(context, .slotList)
+        _ = try await services.authorize(route, need: .owner)
+        let vaultID = route.vaultID
         let (humans, machines) = try await services.database.read { tx in
             (try await tx.humanSlots(vaultID: vaultID), try await tx.machineSlots(vaultID: vaultID))
         }
@@ -79,22 +79,21 @@ struct VaultController {
     }
 
     func share(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "share.create", need: .owner)
+        let route = try VaultRoute(context, .shareCreate)
+        _ = try await services.authorize(route, need: .owner)
+        let (principal, vaultID) = (route.account, route.vaultID)
         let body = try await JSONBody.decode(CreateShareRequest.self, from: request, limit: services.config.maxBodyBytes)
         // Why read by default: whoever can write a vault chooses the names and values every
         // pipeline pulling it runs with (docs/security.md); writing is granted, never assumed.
         let role = body.role.flatMap(ShareRole.init(rawValue:)) ?? .read
         let now = Clock.nowMillis()
-        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
+        try await services.writeInVault(route, need: .owner) { tx, _ in
             guard body.accountID != principal.accountID else { throw StoreError.duplicate("a slot for this account in this vault") }
             guard try await tx.account(id: body.accountID) != nil else { throw StoreError.notFound("account") }
             // The share is an invitation: it opens nothing until its recipient accepts it.
             try await tx.insertSlot(SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .share, accountID: body.accountID,
                                                grantedBy: principal.accountID, wrappedVK: body.wrappedVK, createdAt: now, role: role))
-            try await tx.audit(Services.event(principal, "share.create", context: context, vaultID: vaultID, slotID: body.slotID,
-                                              target: body.accountID, detail: "role=\(role.rawValue)", now: now))
+            try await tx.audit(route.event(slotID: body.slotID, target: body.accountID, detail: "role=\(role.rawValue)", now: now))
         }
         let rows = try await services.database.read { tx in try await tx.humanSlots(vaultID: vaultID) }
         guard let row = rows.first(where: { $0.slotID == body.slotID }) else { throw APIError.notFound("slot") }
@@ -102,23 +101,23 @@ struct VaultController {
     }
 
     func unshare(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        try await services.deleteSlot(request, context, kind: .share, action: "share.delete")
+        try await services.deleteSlot(VaultRoute(context, .shareDelete), kind: .share)
     }
 
     func rekey(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        let principal = try await services.requireAccount(request, context: context)
-        let vaultID = try Services.pathID(context, "vault_id")
-        _ = try await services.requireVault(vaultID, principal: principal, context: context, action: "vault.rekey", need: .owner)
+        let route = try VaultRoute(context, .vaultRekey)
+        _ = try await services.authorize(route, need: .owner)
+        let (principal, vaultID) = (route.account, route.vaultID)
         let body = try await JSONBody.decode(RekeyRequest.self, from: request, limit: services.config.maxRekeyBodyBytes)
         try ItemController.checkLimits(items: body.items.count, bytes: body.items.reduce(0) { $0 + $1.encName.utf8.count + $1.encValue.utf8.count },
                                        maxItems: services.config.vaultMaxItems, maxBytes: services.config.vaultMaxBytes)
         let now = Clock.nowMillis()
         let slots = body.slots.map { SlotRekey(slotID: $0.slotID, wrappedVK: $0.wrappedVK, unwrapKeyEscrow: $0.unwrapKeyEscrow, encLabel: $0.encLabel) }
         let items = body.items.map { ItemRecord(keyRef: $0.keyRef, encName: $0.encName, encValue: $0.encValue, updatedAt: now, deleted: false) }
-        try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
+        try await services.writeInVault(route, need: .owner) { tx, _ in
             try await tx.rekeyVault(vaultID: vaultID, ownerAccountID: principal.accountID, encName: body.encName,
                                     wrappedIndexKey: body.wrappedIndexKey, slots: slots, items: items, now: now)
-            try await tx.audit(Services.event(principal, "vault.rekey", context: context, vaultID: vaultID, now: now))
+            try await tx.audit(route.event(now: now))
         }
         return Response(status: .noContent)
     }

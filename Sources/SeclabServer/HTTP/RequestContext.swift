@@ -10,6 +10,8 @@ public struct SeclabRequestContext: RequestContext {
     let peer: IPAddress?
     /// The client: the peer, or what a trusted proxy says (`ClientAddressMiddleware`).
     var client: IPAddress?
+    /// The caller's account on the routes behind `SessionAuthMiddleware` (nil elsewhere).
+    var account: AccountPrincipal?
 
     /// The client's IP address as text, for audit rows.
     public var clientAddress: String? { client?.description }
@@ -21,6 +23,7 @@ public struct SeclabRequestContext: RequestContext {
         coreContext = .init(source: source)
         peer = source.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
         client = peer
+        account = nil
     }
 
     /// Bodies are collected explicitly with per-route limits (see `JSONBody`), so the

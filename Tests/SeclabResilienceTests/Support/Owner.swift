@@ -102,14 +102,14 @@ final class Owner: @unchecked Sendable {
 /// One real server with a vault holding one `API_TOKEN` and a machine credential for it, made
 /// through the real CLI (one per test: a static one would outlive the run).
 final class TokenVault: @unchecked Sendable {
-    let server: Daemon
+    let server: ServerProcess
     let owner: Owner
     let credential: String
     let token: String
 
     init(vault: String, token: String) throws {
         self.token = token
-        server = try Daemon()
+        server = try ServerProcess()
         owner = try Owner(server: server.baseURL)
         try owner.ok(["vault", "create", vault])
         try owner.ok(["secret", "set", vault, "API_TOKEN"], stdin: Array(token.utf8))

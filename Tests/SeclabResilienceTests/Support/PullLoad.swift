@@ -25,7 +25,7 @@ final class PullLoad: @unchecked Sendable {
     private let group = DispatchGroup()
 
     /// Start pulling with `credential` against `server`; a client gives up after `clientTimeout`.
-    init(server: Daemon, credential: String, clients: Int, clientTimeout: Double) throws {
+    init(server: ServerProcess, credential: String, clients: Int, clientTimeout: Double) throws {
         let header = try machineAuthorization(credential)
         let url = server.baseURL + "/v1/machine/pull"
         for _ in 0..<clients {

@@ -2,6 +2,7 @@ import Foundation
 import SeclabAPI
 import SeclabPrimitives
 import SeclabSRP
+import SeclabTestSupport
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,6 +1,7 @@
 import Foundation
 import SeclabAPI
 import SeclabPrimitives
+import SeclabTestSupport
 import Testing
 
 /// Issue 12 §8: a stranger's denied reads filled the 10,000-row page and hid the owner's

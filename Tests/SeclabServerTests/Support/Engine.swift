@@ -1,5 +1,7 @@
 import Foundation
+import SeclabTestSupport
 import Testing
+
 /// The database engines the suites run against. PostgreSQL needs `SECLAB_TEST_POSTGRES_URL`
 /// (`scripts/pg-test-cluster.sh start` prints one); without it those suites are skipped with
 /// a visible reason.
@@ -18,16 +20,29 @@ enum Engine: String, Sendable, CustomStringConvertible {
     /// A new empty database on the test cluster, so every scenario starts from nothing
     /// (throttle counters and audit rows included).
     static func freshPostgresDatabase() throws -> String {
-        guard let base = postgresURL, var components = URLComponents(string: base) else { throw TestFailure("no PostgreSQL URL") }
-        let name = "seclab_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        psql.arguments = ["psql", base, "-qc", "CREATE DATABASE \(name)"]
-        psql.standardOutput = FileHandle.nullDevice
-        try psql.run()
-        psql.waitUntilExit()
-        guard psql.terminationStatus == 0 else { throw TestFailure("psql could not create a test database on \(base)") }
-        components.path = "/" + name
-        return components.string!
+        guard postgresURL != nil else { throw TestFailure("no PostgreSQL URL") }
+        return try PostgresTestDatabase().url
     }
+}
+
+extension ServerProcess {
+    /// Start a server on `engine` without waiting for it (`waitUntilListening()` does): on
+    /// PostgreSQL a fresh database unless `databaseURL` names one that several servers share.
+    convenience init(engine: Engine, databaseURL: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+        let database: String? = switch engine {
+        case .sqlite: databaseURL
+        case .postgres: try databaseURL ?? Engine.freshPostgresDatabase()
+        }
+        try self.init(databaseURL: database, extraArguments: extraArguments, environment: environment, wait: false)
+    }
+
+    /// Start a server on `engine` and wait until it listens.
+    static func start(_ engine: Engine, databaseURL: String? = nil) async throws -> ServerProcess {
+        let server = try ServerProcess(engine: engine, databaseURL: databaseURL)
+        try await server.waitUntilListening()
+        return server
+    }
+
+    /// The engine behind `databaseURL`.
+    var engine: Engine { sqlitePath == nil ? .postgres : .sqlite }
 }

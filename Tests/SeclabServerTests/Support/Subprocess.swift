@@ -15,3 +15,9 @@ func captureStdout(_ executable: String, _ arguments: [String], what: String) th
     guard process.terminationStatus == 0 else { throw TestFailure("\(what) failed (exit \(process.terminationStatus))") }
     return data
 }
+
+/// A failed step of a server test (a tool that exited non-zero, no PostgreSQL URL).
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
