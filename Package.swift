@@ -44,6 +44,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Issue 17: JWS verification of CI identity tokens (server side and test IdP only) and
+        // the server's fetch of discovery documents and key sets.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Only the test identity provider names it (RSA key generation); jwt-kit brings it anyway.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         // MARK: C modules
@@ -137,6 +143,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Issue 17: CI identity tokens (OIDC) bound to machine slots. Server side only: seclab-run
+        // never links it (it only forwards a token string).
+        .target(
+            name: "SeclabOIDC",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SeclabServer",
             dependencies: [
@@ -204,6 +221,27 @@ let package = Package(
         .target(
             name: "SeclabTestSupport",
             path: "Tests/SeclabTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // Issue 17: a local OpenID Connect identity provider on loopback that mints real JWTs.
+        .target(
+            name: "SeclabOIDCTestSupport",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/SeclabOIDCTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabOIDCTests",
+            dependencies: [
+                "SeclabOIDC", "SeclabOIDCTestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
