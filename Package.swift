@@ -14,7 +14,8 @@
 //                  SeclabPassphrase   NFKD passphrase normalization (full Foundation, CLI only)
 //
 // The server side must never depend on SeclabKeys, SeclabHPKE or SeclabPassphrase: the
-// zero-knowledge claim is visible here, and `Tests/SeclabCryptoTests/ArchitectureTests.swift` checks it.
+// zero-knowledge claim is visible here, and `Tests/SeclabArchitectureTests` checks it, with every
+// source file's `import` lines against this manifest (docs/architecture.md).
 import PackageDescription
 
 /// One strict set of settings for every Swift target.
@@ -110,18 +111,33 @@ let package = Package(
 
         // MARK: key hierarchy (clients only)
         .target(
+            name: "SeclabKeys",
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: clients. SeclabClient is the /v1 JSON transport both sides share; SeclabMachine
+        // is everything seclab-run needs (the pull, opening items), SeclabOwner the account side
+        // (SRP login, vaults, sharing). seclab-run links SeclabMachine and never SeclabOwner or
+        // SeclabSRP (docs/architecture.md; ArchitectureTests check it).
+        .target(
             name: "SeclabClient",
-            dependencies: ["SeclabHTTP", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabSRP"],
+            dependencies: ["SeclabHTTP", "SeclabFormat", "SeclabKeys"],
             swiftSettings: strictSettings
         ),
         .target(
-            name: "SeclabKeys",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP"],
+            name: "SeclabMachine",
+            dependencies: ["SeclabClient", "SeclabAPI", "SeclabHTTP", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SeclabOwner",
+            dependencies: ["SeclabClient", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabSRP"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "SeclabPassphrase",
-            dependencies: ["SeclabKeys"],
+            dependencies: ["SeclabKeys", "SeclabPrimitives"],
             swiftSettings: strictSettings
         ),
 
@@ -134,8 +150,6 @@ let package = Package(
         .target(
             name: "SeclabStore",
             dependencies: [
-                "SeclabAPI",
-                "SeclabPrimitives",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -181,7 +195,7 @@ let package = Package(
         .target(
             name: "SeclabCLI",
             dependencies: [
-                "SeclabClient", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP",
+                "SeclabClient", "SeclabOwner", "SeclabPassphrase", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP",
                 "SeclabVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -200,7 +214,7 @@ let package = Package(
         ),
         .target(
             name: "SeclabRun",
-            dependencies: ["CSeclabExec", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
+            dependencies: ["CSeclabExec", "SeclabMachine", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -212,7 +226,7 @@ let package = Package(
         // MARK: benchmarks (release mode, never run by the tests)
         .executableTarget(
             name: "seclab-bench-crypto",
-            dependencies: ["SeclabPrimitives", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "CSodium"],
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "CSodium"],
             path: "bench/crypto",
             swiftSettings: strictSettings
         ),
@@ -246,12 +260,28 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabCLITests",
-            dependencies: ["SeclabTestSupport", "SeclabCLI", "SeclabClient", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabTestSupport", "SeclabCLI", "SeclabClient", "SeclabOwner", "SeclabMachine", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SeclabRunTests",
-            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            swiftSettings: strictSettings
+        ),
+        // The layering rules, on this manifest and every source file's imports.
+        .testTarget(
+            name: "SeclabArchitectureTests",
+            swiftSettings: strictSettings
+        ),
+        // The pull's wire format (reader and writer) against Foundation's coders.
+        .testTarget(
+            name: "SeclabAPITests",
+            dependencies: ["SeclabAPI"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabMachineTests",
+            dependencies: ["SeclabMachine"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -261,7 +291,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabVectorTests",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
+            dependencies: ["CSodium", "SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabPassphrase"],
             exclude: ["vectors"],
             swiftSettings: strictSettings
         ),
@@ -269,22 +299,21 @@ let package = Package(
         .testTarget(
             name: "SeclabHardeningTests",
             dependencies: [
-                "SeclabTestSupport", "SeclabClient", "SeclabHTTP", "SeclabKeys", "SeclabAPI", "SeclabFormat",
+                "SeclabTestSupport", "SeclabClient", "SeclabOwner", "SeclabKeys", "SeclabAPI", "SeclabFormat",
                 "SeclabPrimitives", "SeclabHPKE", "SeclabSRP",
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
         // Issue 7: brute force, faults with nothing lost, load, process hygiene.
         .testTarget(
             name: "SeclabResilienceTests",
-            dependencies: ["SeclabTestSupport", "SeclabClient", "SeclabHTTP", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabTestSupport", "SeclabHTTP", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SeclabServerTests",
             dependencies: [
-                "SeclabServer", "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
+                "SeclabStore", "SeclabAPI", "SeclabPrimitives", "SeclabSRP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -26,7 +26,8 @@ public struct ItemView: Codable, Sendable, Equatable {
     public var updatedAt: String
     /// True for a tombstone.
     public var deleted: Bool
-    enum CodingKeys: String, CodingKey {
+    /// The wire names; the pull's reader and writer (`PullWire`) spell them from here.
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case keyRef = "key_ref", encName = "enc_name", encValue = "enc_value", updatedAt = "updated_at", deleted
     }
     /// Memberwise.

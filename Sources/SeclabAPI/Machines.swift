@@ -67,6 +67,7 @@ public struct MachineSlotList: Codable, Sendable, Equatable {
 public struct MachinePullRequest: ValidatedRequest, Equatable {
     /// The refs to fetch, or nil for all.
     public var keyRefs: [String]?
+    /// The wire name; `PullWire.requestBody` spells it from here.
     enum CodingKeys: String, CodingKey { case keyRefs = "key_refs" }
     /// Memberwise.
     public init(keyRefs: [String]? = nil) { self.keyRefs = keyRefs }
@@ -94,7 +95,8 @@ public struct MachinePullResponse: Codable, Sendable, Equatable {
     public var wrappedIndexKey: String
     /// Live items (all, or the ones asked for that exist).
     public var items: [ItemView]
-    enum CodingKeys: String, CodingKey {
+    /// The wire names; the pull's reader and writer (`PullWire`) spell them from here.
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case accountID = "account_id", vaultID = "vault_id", slotID = "slot_id", wrappedVK = "wrapped_vk"
         case wrappedIndexKey = "wrapped_index_key", items
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeclabAPI
-import SeclabClient
+import SeclabOwner
 import SeclabFormat
 import SeclabKeys
 import SeclabPassphrase

@@ -14,7 +14,7 @@ public enum Authorization: Sendable {
     /// A machine slot: `Machine <slot_id>.<b64u auth_secret>` (spec §6.2).
     case machine(slotID: SeclabID, authSecret: MachineAuthSecret)
 
-    var headerValue: String {
+    package var headerValue: String {
         switch self {
         case let .bearer(token): return "Bearer \(token)"
         case let .machine(slotID, authSecret): return "Machine \(slotID.text).\(authSecret.text)"
@@ -27,7 +27,7 @@ public enum Authorization: Sendable {
 public final class APIClient {
     /// The server's base URL without a trailing slash.
     public let baseURL: String
-    let http: HTTPClient
+    package let http: HTTPClient
 
     /// Make a client for `baseURL` (checked: https, or http to loopback unless allowed).
     public init(baseURL: String, options: HTTPClientOptions = HTTPClientOptions()) throws(ClientError) {
@@ -87,7 +87,7 @@ public final class APIClient {
     }
 
     /// `raw` with a body that is already JSON (the machine pull writes its own).
-    func raw(_ method: String, _ path: String, jsonBytes bytes: [UInt8]?, authorization: Authorization?,
+    package func raw(_ method: String, _ path: String, jsonBytes bytes: [UInt8]?, authorization: Authorization?,
              idempotent: Bool?) throws(ClientError) -> HTTPResponse {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if let authorization { headers.append(("Authorization", authorization.headerValue)) }

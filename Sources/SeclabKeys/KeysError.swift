@@ -1,6 +1,5 @@
 import SeclabFormat
 import SeclabPrimitives
-import SeclabSRP
 
 /// Errors of the key hierarchy: what went wrong, in words a user or operator can act on.
 /// Messages never contain key bytes or plaintext.

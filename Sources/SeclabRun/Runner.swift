@@ -1,5 +1,6 @@
 import CSeclabExec
 import SeclabClient
+import SeclabMachine
 import SeclabFormat
 import SeclabHTTP
 import SeclabKeys

@@ -20,7 +20,7 @@ struct ResourceService: Service {
     let services: Services
     func run() async throws {
         try? await gracefulShutdown()
-        await services.machineAuth.shutdown()
+        await services.pull.shutdown()
         await services.database.shutdown()
     }
 }
@@ -52,9 +52,8 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
         throw StartupError("cannot open or migrate the database (\(config.database)): \(String(describing: type(of: error)))")
     }
     let services = Services(config: config, database: database, metrics: MetricsRegistry(), logger: logger,
-                            machineAuth: try MachineAuthenticator(config: config), logins: LoginService(),
-                            pullCache: PullCache(budgetBytes: config.pullCacheBytes),
-                            pullAudit: PullAuditWriter(database: database), rates: RateLimiters(config),
+                            logins: LoginService(), pull: try PullState(config: config, database: database),
+                            rates: RateLimiters(config),
                             aggregatedAudit: AggregatedAudit(),
                             heavyReads: BoundedGate(limit: config.heavyReadConcurrency, queueLimit: config.argon2QueueLimit))
 
@@ -68,6 +67,7 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     VaultController(services: services).register(on: router)
     InvitationController(services: services).register(on: router)
     MachineController(services: services).register(on: router)
+    PullController(services: services).register(on: router)
     ItemController(services: services).register(on: router)
     AuditController(services: services).register(on: router)
 

@@ -10,12 +10,9 @@ struct Services: Sendable {
     let database: SeclabDatabase
     let metrics: MetricsRegistry
     let logger: Logger
-    let machineAuth: MachineAuthenticator
     let logins: LoginService
-    /// Encoded items of recent machine pulls, per vault revision.
-    let pullCache: PullCache
-    /// Group commit of the pulls' audit rows.
-    let pullAudit: PullAuditWriter
+    /// The machine pull's verifier, caches and audit group commit (`Pull/`).
+    let pull: PullState
     /// Per-address and global token buckets of unauthenticated work (issue 12 §6).
     let rates: RateLimiters
     /// Audit rows of failures, throttles and denials, counted per window (issue 12 §6, §8).

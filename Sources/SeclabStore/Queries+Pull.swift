@@ -3,8 +3,8 @@ import SQLKit
 /// What a machine pull needs before it authenticates, read in one statement: the throttle of
 /// its keys and, when the slot exists in a live vault, the slot, the vault's keys and revision.
 public struct MachinePullState: Sendable, Equatable {
-    /// The slot's `blocked_until` (0 when none).
-    public var blockedUntil: Int64
+    /// The slot's `blocked_until`, nil when it never was blocked.
+    public var blockedUntil: Int64?
     /// True when the slot has a failure counter (a success then clears it).
     public var hasFailures: Bool = false
     /// The slot and its vault, nil when there is no such machine slot in a live vault.
@@ -59,14 +59,14 @@ extension Transaction {
             LEFT JOIN slots s ON s.slot_id = \(bind: slotID) AND s.kind = 'machine'
             LEFT JOIN vaults v ON v.vault_id = s.vault_id AND v.deleted_at IS NULL
             """).first(decoding: PullStateRow.self)
-        guard let row else { return MachinePullState(blockedUntil: 0, slot: nil) }
+        guard let row else { return MachinePullState(blockedUntil: nil, slot: nil) }
         var slot: MachinePullState.Slot?
         if let slotID = row.slotID, let vaultID = row.vaultID, let owner = row.ownerAccountID, let wrappedVK = row.wrappedVK,
            let wrappedIndexKey = row.wrappedIndexKey, let authHash = row.authHash, let revision = row.revision {
             slot = .init(slotID: slotID, vaultID: vaultID, ownerAccountID: owner, wrappedVK: wrappedVK,
                          wrappedIndexKey: wrappedIndexKey, authHash: authHash, revision: revision)
         }
-        return MachinePullState(blockedUntil: row.blockedUntil ?? 0, hasFailures: (row.failures ?? 0) > 0, slot: slot)
+        return MachinePullState(blockedUntil: row.blockedUntil, hasFailures: (row.failures ?? 0) > 0, slot: slot)
     }
 
     /// A live vault's revision, nil when the vault is gone.
@@ -92,38 +92,62 @@ public struct PullAudit: Sendable {
     public var clientAddress: String?
     /// The `crypto_pwhash_str` the pull was verified against.
     public var authHash: String
-    /// The vault revision the answer was built for, or -1 when the pull already checked it
+    /// The vault revision the answer was built for, or nil when the pull already checked it
     /// (a pull that skipped its first read must find the revision unchanged).
-    public var expectedRevision: Int64
+    public var expectedRevision: Int64?
     /// The throttle key that must not be blocked at `time`, or nil when the pull already checked it.
     public var throttleKey: ThrottleKey?
 
     /// Memberwise; `keyRefs` is cut to its first `AuditRecord.maxKeyRefs` (issue 12 §8: a row's size is bounded).
     public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String,
-                expectedRevision: Int64 = -1, throttleKey: ThrottleKey? = nil) {
+                expectedRevision: Int64? = nil, throttleKey: ThrottleKey? = nil) {
         self.time = time; self.slotID = slotID; self.vaultID = vaultID
         self.keyRefs = keyRefs.prefix(AuditRecord.maxKeyRefs).joined(separator: ","); self.keyRefCount = Int64(keyRefs.count)
         self.clientAddress = clientAddress; self.authHash = authHash
         self.expectedRevision = expectedRevision; self.throttleKey = throttleKey
     }
 
-    /// What decides whether the row is written: rows alike in this answer alike.
-    public var outcomeKey: String { "\(slotID)|\(clientAddress ?? "")" }
+    /// What the statement answers per row: rows with the same slot and address answer alike.
+    public struct Outcome: Hashable, Sendable {
+        /// The machine slot.
+        public var slotID: String
+        /// The client's address, if known.
+        public var clientAddress: String?
+    }
+
+    /// This row's `Outcome`.
+    public var outcome: Outcome { Outcome(slotID: slotID, clientAddress: clientAddress) }
+
+    /// The conditions the statement checks for this row; rows of one `Outcome` in one batch
+    /// must share them, because the statement answers per slot and address.
+    public struct Conditions: Hashable, Sendable {
+        /// The verified hash.
+        public var authHash: String
+        /// The revision that must hold, if any.
+        public var expectedRevision: Int64?
+        /// The throttle that must not block, if any.
+        public var throttleKey: ThrottleKey?
+    }
+
+    /// This row's `Conditions`.
+    public var conditions: Conditions { Conditions(authHash: authHash, expectedRevision: expectedRevision, throttleKey: throttleKey) }
 }
 
 extension Transaction {
     /// Insert the audit rows of `pulls` whose slot exists (in a live vault) with the hash each
     /// was verified against (and, where asked, the revision unchanged and no throttle), in one
-    /// statement; returns the `outcomeKey`s of the rows written.
+    /// statement; returns the `Outcome`s of the rows written.
     /// Why one statement: it is atomic on both engines, so a row and its revocation check
     /// cannot disagree, and many concurrent pulls cost one write (PullAuditWriter).
-    public func auditPulls(_ pulls: [PullAudit]) async throws -> Set<String> {
+    public func auditPulls(_ pulls: [PullAudit]) async throws -> Set<PullAudit.Outcome> {
         guard !pulls.isEmpty else { return [] }
         let rows = pulls.map { pull -> SQLQueryString in
-            // An unchecked throttle is a NULL key, which matches no row.
+            // An unchecked throttle is a NULL key, which matches no row. An unchecked revision is
+            // -1 in the statement only (revisions start at 0): a typed NULL in a VALUES list is
+            // not portable between the two engines.
             return """
                 (\(bind: pull.time), \(bind: pull.slotID), \(bind: pull.vaultID), \(bind: pull.keyRefs), \(bind: pull.clientAddress), \
-                \(bind: pull.authHash), \(bind: pull.expectedRevision), \(bind: pull.throttleKey?.text), \(bind: pull.keyRefCount))
+                \(bind: pull.authHash), \(bind: pull.expectedRevision ?? -1), \(bind: pull.throttleKey?.text), \(bind: pull.keyRefCount))
                 """
         }.joined(separator: ", ")
         // VALUES columns are named column1…column9 on both SQLite and PostgreSQL.
@@ -139,8 +163,8 @@ extension Transaction {
             RETURNING slot_id, client_address
             """).all()
         return Set(try written.map { row in
-            let address = try row.decodeNil(column: "client_address") ? "" : try row.decode(column: "client_address", as: String.self)
-            return "\(try row.decode(column: "slot_id", as: String.self))|\(address)"
+            let address = try row.decodeNil(column: "client_address") ? nil : try row.decode(column: "client_address", as: String.self)
+            return PullAudit.Outcome(slotID: try row.decode(column: "slot_id", as: String.self), clientAddress: address)
         })
     }
 }

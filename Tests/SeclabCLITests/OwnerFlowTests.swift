@@ -1,5 +1,7 @@
 import Foundation
 import SeclabClient
+import SeclabMachine
+import SeclabOwner
 import SeclabKeys
 import SeclabPrimitives
 import SeclabTestSupport

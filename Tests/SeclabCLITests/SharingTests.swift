@@ -1,5 +1,6 @@
 import Foundation
 import SeclabClient
+import SeclabOwner
 import SeclabFormat
 import SeclabKeys
 import SeclabPrimitives

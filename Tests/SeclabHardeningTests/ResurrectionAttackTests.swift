@@ -1,6 +1,7 @@
 import Foundation
 import SeclabAPI
 import SeclabClient
+import SeclabOwner
 import SeclabFormat
 import SeclabKeys
 import SeclabPrimitives

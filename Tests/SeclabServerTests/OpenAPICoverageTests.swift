@@ -34,12 +34,14 @@ struct OpenAPICoverageTests {
         return out
     }
 
-    /// `(METHOD, /path/{param})` pairs registered in the controllers (`router.get("/…")`).
+    /// `(METHOD, /path/{param})` pairs registered anywhere in the server (`router.get("/…")`),
+    /// whichever folder the controller lives in (`Controllers/`, `Pull/`).
     static func served() throws -> Set<String> {
-        let directory = packageRoot.appendingPathComponent("Sources/SeclabServer/Controllers")
+        let directory = packageRoot.appendingPathComponent("Sources/SeclabServer")
         var out = Set<String>()
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
-            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+        let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        for url in files where url.pathExtension == "swift" {
+            let text = try String(contentsOf: url, encoding: .utf8)
             for method in ["get", "put", "post", "delete", "patch"] {
                 var rest = text[...]
                 while let range = rest.range(of: "router.\(method)(\"") {

@@ -1,4 +1,3 @@
-@testable import SeclabClient
 import SeclabAPI
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -6,7 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// seclab-run's own JSON reader for the machine pull response (SeclabClient.PullWire): the
+/// seclab-run's own JSON reader for the machine pull response (SeclabAPI's PullWire, shared with the server's writer): the
 /// bytes a possibly hostile server sends, parsed before any integrity check. It must never
 /// trap, and it must agree with Foundation's JSONDecoder, the reference: whatever it accepts,
 /// JSONDecoder accepts with the same value; and every value JSONDecoder reads, written back
@@ -18,7 +17,7 @@ enum PullWireTargets {
     static let target = FuzzTarget(name: "pull-response", summary: "PullWire.response vs. JSONDecoder on MachinePullResponse", run: run)
 
     static func run(_ data: [UInt8]) {
-        let ours: Result<MachinePullResponse, ClientError> = Result { () throws(ClientError) in try PullWire.response(data) }
+        let ours: Result<MachinePullResponse, PullWire.ReadError> = Result { () throws(PullWire.ReadError) in try PullWire.response(data) }
         let reference = try? JSONDecoder().decode(MachinePullResponse.self, from: Data(data))
         if case let .success(value) = ours {
             check(reference != nil, "PullWire accepted a body JSONDecoder refuses")
@@ -29,8 +28,15 @@ enum PullWireTargets {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = formatting
                 guard let written = try? encoder.encode(reference) else { continue }
-                let again = Result { () throws(ClientError) in try PullWire.response(Array(written)) }
+                let again = Result { () throws(PullWire.ReadError) in try PullWire.response(Array(written)) }
                 check((try? again.get()) == reference, "PullWire misreads JSONEncoder's output: \(again)")
+                if formatting == .sortedKeys {
+                    // The writer side: what the server sends is what JSONEncoder would.
+                    let ours = PullWire.responseHead(accountID: reference.accountID) + PullWire.items(reference.items)
+                        + PullWire.responseTail(slotID: reference.slotID, vaultID: reference.vaultID,
+                                                wrappedIndexKey: reference.wrappedIndexKey, wrappedVK: reference.wrappedVK)
+                    check(ours == Array(written), "PullWire's writer differs from JSONEncoder")
+                }
             }
         }
         checkRequestBody(data)

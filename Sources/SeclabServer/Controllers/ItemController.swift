@@ -91,7 +91,7 @@ struct ItemController {
     /// write, without Foundation's per-item tree (issue 12 §7: a list of a full vault cost about
     /// six times the vault's size in memory that way).
     static func itemList(_ items: [ItemRecord]) -> Response {
-        let array = PullBody.items(items.map(view))
+        let array = PullResponse.items(items.map(view))
         var body = ByteBuffer()
         body.reserveCapacity(array.readableBytes + 10)
         body.writeString("{\"items\":")

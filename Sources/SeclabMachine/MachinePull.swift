@@ -1,4 +1,5 @@
 import SeclabAPI
+public import SeclabClient
 import SeclabFormat
 import SeclabHTTP
 public import SeclabKeys
@@ -50,7 +51,17 @@ public enum MachinePull {
     private static func request(_ client: APIClient, keyRefs: [String]?, auth: Authorization) throws(ClientError) -> MachinePullResponse {
         let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: keyRefs),
                                       authorization: auth, idempotent: true)
-        return try PullWire.response(response.body)
+        return try decode(response.body)
+    }
+
+    /// Read a pull response with the strict reader (`PullWire`); anything else than the
+    /// documented shape is the server's fault and refused (fail closed).
+    static func decode(_ body: [UInt8]) throws(ClientError) -> MachinePullResponse {
+        do throws(PullWire.ReadError) {
+            return try PullWire.response(body)
+        } catch {
+            throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
+        }
     }
 
     private static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {

@@ -1,121 +1,57 @@
-import SeclabAPI
-
-/// The machine pull's JSON, read and written without Foundation's coders.
+/// A strict RFC 8259 reader: one value, whitespace around it, nothing after it; a duplicate
+/// key in an object is an error (the general decoder would silently take one of them).
 ///
-/// Why: in a static `seclab-run`, the first use of `JSONDecoder` pays for the runtime's
-/// protocol-conformance scans and generic metadata, and then decodes every item through
-/// keyed containers — together several milliseconds of the time to child (issue 5
-/// performance). This reader is strict where it matters (the documented fields must be
-/// present with the documented types; anything else is `unexpectedResponse`) and, like the
-/// general decoder, ignores fields it does not know.
-enum PullWire {
-    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape).
-    static func requestBody(keyRefs: [String]?) -> [UInt8] {
-        guard let keyRefs else { return Array("{}".utf8) }
-        var out = Array("{\"key_refs\":[".utf8)
-        for (index, ref) in keyRefs.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            out += ref.utf8
-            out.append(UInt8(ascii: "\""))
-        }
-        out += "]}".utf8
-        return out
+/// Why its own reader: see `PullWire`. It reads into the caller's types directly (no value
+/// tree); `PullWire` holds the one caller today.
+struct StrictJSONReader {
+    /// What was wrong, without echoing content.
+    struct Failure: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
     }
 
-    /// Parse a pull response.
-    ///
-    /// Why typed, not a tree: a generic value tree costs a dictionary and five strings per item
-    /// before anything is checked; reading straight into the response keeps a 1,000-item pull
-    /// at a few allocations per item (issue 5 performance). The rules are the tree's: known
-    /// fields with the documented types, unknown fields read (strictly) and ignored, a
-    /// duplicate key anywhere is an error.
-    static func response(_ bytes: [UInt8]) throws(ClientError) -> MachinePullResponse {
-        do throws(JSONReader.Failure) {
-            var reader = JSONReader(bytes)
-            let response = try reader.pullResponse()
-            try reader.end()
-            return response
-        } catch {
-            throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
-        }
-    }
-}
+    let bytes: [UInt8]
+    var index = 0
+    private var depth = 0
 
-extension JSONReader {
-    /// The top-level object of a pull response.
-    mutating func pullResponse() throws(Failure) -> MachinePullResponse {
-        guard try beginObject() else { throw Failure("the body is not a JSON object") }
-        var fields = [String?](repeating: nil, count: 5)
-        var items: [ItemView]? = nil
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// One object whose fields named `keys` must all be present as strings (returned in the
+    /// order of `keys`). Any other key is offered to `other`, which reads its value and returns
+    /// true, or returns false for a key it does not know (then read strictly and ignored); a
+    /// duplicate key is an error either way.
+    mutating func object(strings keys: [String], notObject: String,
+                         other: (inout StrictJSONReader, String) throws(Failure) -> Bool) throws(Failure) -> [String] {
+        guard try beginObject() else { throw Failure(notObject) }
+        var fields = [String?](repeating: nil, count: keys.count)
         var unknown: [String] = []
         var first = true
         while let key = try nextKey(&first) {
-            let known = Self.responseKeys.firstIndex(of: key)
-            if let known {
+            if let known = keys.firstIndex(of: key) {
                 guard fields[known] == nil else { throw Failure("duplicate key \(key)") }
                 fields[known] = try stringValue(key)
-            } else if key == "items" {
-                guard items == nil else { throw Failure("duplicate key items") }
-                items = try itemList()
-            } else {
+            } else if try !other(&self, key) {
                 try skipUnknown(key, seen: &unknown)
             }
         }
-        guard let items else { throw Failure("field items is missing or not an array") }
-        for (index, field) in fields.enumerated() where field == nil {
-            throw Failure("field \(Self.responseKeys[index]) is missing or not a string")
+        var values = [String]()
+        values.reserveCapacity(keys.count)
+        for (index, field) in fields.enumerated() {
+            guard let field else { throw Failure("field \(keys[index]) is missing or not a string") }
+            values.append(field)
         }
-        return MachinePullResponse(accountID: fields[0]!, vaultID: fields[1]!, slotID: fields[2]!, wrappedVK: fields[3]!,
-                                   wrappedIndexKey: fields[4]!, items: items)
-    }
-
-    private static let responseKeys = ["account_id", "vault_id", "slot_id", "wrapped_vk", "wrapped_index_key"]
-    private static let itemKeys = ["key_ref", "enc_name", "enc_value", "updated_at"]
-
-    private mutating func itemList() throws(Failure) -> [ItemView] {
-        guard try beginArray() else { throw Failure("field items is missing or not an array") }
-        var items: [ItemView] = []
-        var first = true
-        while try nextElement(&first) {
-            items.append(try item())
-        }
-        return items
-    }
-
-    private mutating func item() throws(Failure) -> ItemView {
-        guard try beginObject() else { throw Failure("an item is not an object") }
-        var fields = [String?](repeating: nil, count: 4)
-        var deleted: Bool? = nil
-        var unknown: [String] = []
-        var first = true
-        while let key = try nextKey(&first) {
-            if let known = Self.itemKeys.firstIndex(of: key) {
-                guard fields[known] == nil else { throw Failure("duplicate key \(key)") }
-                fields[known] = try stringValue(key)
-            } else if key == "deleted" {
-                guard deleted == nil else { throw Failure("duplicate key deleted") }
-                deleted = try boolValue("deleted")
-            } else {
-                try skipUnknown(key, seen: &unknown)
-            }
-        }
-        guard let deleted else { throw Failure("field deleted is missing or not a boolean") }
-        for (index, field) in fields.enumerated() where field == nil {
-            throw Failure("field \(Self.itemKeys[index]) is missing or not a string")
-        }
-        return ItemView(keyRef: fields[0]!, encName: fields[1]!, encValue: fields[2]!, updatedAt: fields[3]!, deleted: deleted)
+        return values
     }
 
     /// A known field's value, which must be a string.
-    private mutating func stringValue(_ key: String) throws(Failure) -> String {
+    mutating func stringValue(_ key: String) throws(Failure) -> String {
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure("field \(key) is missing or not a string") }
         return try string()
     }
 
     /// A known field's value, which must be `true` or `false`.
-    private mutating func boolValue(_ key: String) throws(Failure) -> Bool {
+    mutating func boolValue(_ key: String) throws(Failure) -> Bool {
         skipSpace()
         guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         switch bytes[index] {
@@ -126,27 +62,11 @@ extension JSONReader {
     }
 
     /// An unknown field: read strictly, kept only to refuse a second one of the same name.
-    private mutating func skipUnknown(_ key: String, seen: inout [String]) throws(Failure) {
+    mutating func skipUnknown(_ key: String, seen: inout [String]) throws(Failure) {
         guard !seen.contains(key) else { throw Failure("duplicate key \(key)") }
         seen.append(key)
         try skipValue()
     }
-}
-
-/// A strict RFC 8259 reader: one value, whitespace around it, nothing after it; a duplicate
-/// key in an object is an error (the general decoder would silently take one of them).
-struct JSONReader {
-    /// What was wrong, without echoing content.
-    struct Failure: Error {
-        let message: String
-        init(_ message: String) { self.message = message }
-    }
-
-    fileprivate let bytes: [UInt8]
-    fileprivate var index = 0
-    private var depth = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// Nothing but whitespace may follow the value just read.
     mutating func end() throws(Failure) {
@@ -155,10 +75,10 @@ struct JSONReader {
     }
 
     /// Consume `{` if the next value is an object (false, nothing consumed, otherwise).
-    fileprivate mutating func beginObject() throws(Failure) -> Bool { try begin(UInt8(ascii: "{")) }
+    mutating func beginObject() throws(Failure) -> Bool { try begin(UInt8(ascii: "{")) }
 
     /// Consume `[` if the next value is an array (false, nothing consumed, otherwise).
-    fileprivate mutating func beginArray() throws(Failure) -> Bool { try begin(UInt8(ascii: "[")) }
+    mutating func beginArray() throws(Failure) -> Bool { try begin(UInt8(ascii: "[")) }
 
     private mutating func begin(_ opening: UInt8) throws(Failure) -> Bool {
         skipSpace()
@@ -170,7 +90,7 @@ struct JSONReader {
     }
 
     /// The next key of the object begun with `beginObject` (its `:` consumed), or nil at `}`.
-    fileprivate mutating func nextKey(_ first: inout Bool) throws(Failure) -> String? {
+    mutating func nextKey(_ first: inout Bool) throws(Failure) -> String? {
         skipSpace()
         guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         if first {
@@ -191,7 +111,7 @@ struct JSONReader {
     }
 
     /// Whether another element of the array begun with `beginArray` follows (its `,` consumed).
-    fileprivate mutating func nextElement(_ first: inout Bool) throws(Failure) -> Bool {
+    mutating func nextElement(_ first: inout Bool) throws(Failure) -> Bool {
         skipSpace()
         guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         if bytes[index] == UInt8(ascii: "]") { index += 1; depth -= 1; return false }
@@ -201,11 +121,11 @@ struct JSONReader {
         return true
     }
 
-    fileprivate mutating func skipSpace() {
+    mutating func skipSpace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
     }
 
-    fileprivate mutating func expect(_ literal: StaticString) throws(Failure) {
+    mutating func expect(_ literal: StaticString) throws(Failure) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
@@ -216,7 +136,7 @@ struct JSONReader {
 
     /// Read one value of any kind strictly and drop it (fields the pull does not know); a
     /// duplicate key inside it is still an error.
-    fileprivate mutating func skipValue() throws(Failure) {
+    mutating func skipValue() throws(Failure) {
         skipSpace()
         guard index < bytes.count else { throw Failure("truncated JSON at offset \(index)") }
         switch bytes[index] {
@@ -249,7 +169,7 @@ struct JSONReader {
     private mutating func number() throws(Failure) {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        let digits = { (reader: inout JSONReader) -> Int in
+        let digits = { (reader: inout StrictJSONReader) -> Int in
             let from = reader.index
             while reader.index < reader.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(reader.bytes[reader.index]) { reader.index += 1 }
             return reader.index - from
@@ -267,7 +187,7 @@ struct JSONReader {
         }
     }
 
-    fileprivate mutating func string() throws(Failure) -> String {
+    mutating func string() throws(Failure) -> String {
         let start = index
         index += 1
         var scalars: [UInt8] = []

@@ -1,3 +1,4 @@
+public import SeclabClient
 import SeclabAPI
 public import SeclabFormat
 public import SeclabKeys

@@ -1,3 +1,4 @@
+public import SeclabClient
 import SeclabKeys
 
 /// Errors of the owner's operations, in words the CLI can show as they are. None carries a

@@ -1,3 +1,4 @@
+public import SeclabClient
 public import SeclabAPI
 import SeclabFormat
 import SeclabKeys

@@ -66,7 +66,7 @@ final class PullAuditWriter: Sendable {
                     taken.withLock { $0 = batch }
                     return try await tx.auditPulls(batch.map(\.pull))
                 }
-                for pending in taken.withLock({ $0 }) { pending.continuation.resume(returning: written.contains(pending.pull.outcomeKey)) }
+                for pending in taken.withLock({ $0 }) { pending.continuation.resume(returning: written.contains(pending.pull.outcome)) }
             } catch {
                 // Failed before a batch was taken (no connection within the deadline): fail one
                 // batch anyway, so queued pulls answer 503 instead of waiting for a database
@@ -82,13 +82,13 @@ final class PullAuditWriter: Sendable {
     /// answers per slot and address).
     private static func take(from queue: inout [Pending]) -> [Pending] {
         var batch: [Pending] = [], rest: [Pending] = []
-        var conditions: [String: String] = [:]
+        var conditions: [PullAudit.Outcome: PullAudit.Conditions] = [:]
         for pending in queue {
             let pull = pending.pull
-            let condition = "\(pull.authHash)|\(pull.expectedRevision)|\(pull.throttleKey?.text ?? "")"
-            let seen = conditions[pull.outcomeKey]
+            let condition = pull.conditions
+            let seen = conditions[pull.outcome]
             if batch.count < maxBatch, seen == nil || seen == condition {
-                conditions[pull.outcomeKey] = condition
+                conditions[pull.outcome] = condition
                 batch.append(pending)
             } else {
                 rest.append(pending)

@@ -1,4 +1,4 @@
-@testable import SeclabClient
+@testable import SeclabMachine
 import Synchronization
 import Testing
 

@@ -1,7 +1,5 @@
 import Foundation
-import NIOCore
 import SeclabAPI
-@testable import SeclabServer
 import Testing
 
 /// The machine pull's hand-written JSON must be byte for byte what the general encoder writes
@@ -15,10 +13,9 @@ struct PullBodyTests {
     }
 
     static func fast(_ value: MachinePullResponse) -> [UInt8] {
-        let items = PullBody.items(value.items)
-        let buffer = PullBody.response(accountID: value.accountID, vaultID: value.vaultID, slotID: value.slotID,
-                                       wrappedVK: value.wrappedVK, wrappedIndexKey: value.wrappedIndexKey, items: items)
-        return Array(buffer.readableBytesView)
+        PullWire.responseHead(accountID: value.accountID) + PullWire.items(value.items)
+            + PullWire.responseTail(slotID: value.slotID, vaultID: value.vaultID, wrappedIndexKey: value.wrappedIndexKey,
+                                    wrappedVK: value.wrappedVK)
     }
 
     @Test(arguments: [0, 1, 3, 100])

@@ -1,6 +1,5 @@
 import Foundation
 import SeclabAPI
-@testable import SeclabClient
 import Testing
 
 /// seclab-run reads the pull response with its own JSON reader (PullWire); it must agree with
@@ -47,7 +46,7 @@ struct PullWireTests {
         String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
     ])
     func refusesWhatIsNotTheDocumentedShape(body: String) {
-        #expect(throws: ClientError.self) { try PullWire.response(Array(body.utf8)) }
+        #expect(throws: PullWire.ReadError.self) { try PullWire.response(Array(body.utf8)) }
     }
 
     /// The reader goes straight to typed fields (no value tree): duplicates, wrong types and
@@ -65,7 +64,7 @@ struct PullWireTests {
     ])
     func refusesMalformedItems(item: String) {
         let body = #"{"account_id":"a","vault_id":"v","slot_id":"s","wrapped_vk":"k","wrapped_index_key":"i","items":["# + item + "]}"
-        #expect(throws: ClientError.self) { try PullWire.response(Array(body.utf8)) }
+        #expect(throws: PullWire.ReadError.self) { try PullWire.response(Array(body.utf8)) }
     }
 
     @Test func skipsUnknownFieldsAndReadsItemsInAnyKeyOrder() throws {
@@ -83,7 +82,7 @@ struct PullWireTests {
     @Test func refusesInvalidUTF8() {
         var bytes = Array(#"{"account_id":"x","vault_id":"v","slot_id":"s","wrapped_vk":"k","wrapped_index_key":"i","items":[]}"#.utf8)
         bytes[16] = 0xFF
-        #expect(throws: ClientError.self) { try PullWire.response(bytes) }
+        #expect(throws: PullWire.ReadError.self) { try PullWire.response(bytes) }
     }
 
     @Test func writesTheRequestBody() throws {

@@ -1,4 +1,5 @@
 import SeclabAPI
+import SeclabClient
 import SeclabFormat
 import SeclabKeys
 import SeclabPrimitives

@@ -1,0 +1,175 @@
+/// The machine pull's wire format, in one place for both sides: the request body the client
+/// writes, the response the server writes, and the strict reader the client uses.
+///
+/// Why hand-written rather than Foundation's coders: on the server, `JSONEncoder` builds an
+/// intermediate tree per item, which cost more than the rest of a warm pull; in a static
+/// `seclab-run`, the first use of `JSONDecoder` pays for protocol-conformance scans and
+/// generic metadata, several milliseconds of the time to child (docs/benchmarks.md). The
+/// field names are not spelled here: they come from the `CodingKeys` of `MachinePullRequest`,
+/// `MachinePullResponse` and `ItemView`, so the `Codable` types (used by the owner side, the
+/// tests and the fuzzer's reference decoder) and this format cannot drift apart. The writer's
+/// output is byte-identical to `JSONEncoder` with `.sortedKeys` (`PullBodyTests`), and the
+/// reader agrees with `JSONDecoder` on every body it accepts (the `pull-response` fuzz target).
+public enum PullWire {
+    /// Why a body was refused, without echoing its content.
+    public struct ReadError: Error, Sendable, CustomStringConvertible {
+        /// What was wrong and where (an offset or a field name).
+        public let message: String
+        /// The message.
+        public var description: String { message }
+    }
+
+    typealias ResponseKey = MachinePullResponse.CodingKeys
+    typealias ItemKey = ItemView.CodingKeys
+
+    // MARK: request
+
+    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape).
+    public static func requestBody(keyRefs: [String]?) -> [UInt8] {
+        guard let keyRefs else { return Array("{}".utf8) }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        writeKey(MachinePullRequest.CodingKeys.keyRefs.stringValue, to: &out)
+        out.append(UInt8(ascii: "["))
+        for (index, ref) in keyRefs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONText.writeString(ref, to: &out)
+        }
+        out += "]}".utf8
+        return out
+    }
+
+    // MARK: response, writer (server)
+
+    /// The `items` array: `[{"deleted":false,"enc_name":…,"enc_value":…,"key_ref":…,"updated_at":…},…]`,
+    /// keys in sorted order as `JSONEncoder` with `.sortedKeys` writes them.
+    public static func items(_ items: [ItemView]) -> [UInt8] {
+        var size = 2
+        for item in items { size += 80 + item.keyRef.utf8.count + item.encName.utf8.count + item.encValue.utf8.count + item.updatedAt.utf8.count }
+        var out = [UInt8]()
+        out.reserveCapacity(size)
+        out.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += item.deleted ? Self.itemOpenDeleted : Self.itemOpenLive
+            JSONText.writeString(item.encName, to: &out)
+            out += Self.itemEncValue
+            JSONText.writeString(item.encValue, to: &out)
+            out += Self.itemKeyRef
+            JSONText.writeString(item.keyRef, to: &out)
+            out += Self.itemUpdatedAt
+            JSONText.writeString(item.updatedAt, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    /// The response up to its `items` value: `{"account_id":…,"items":`. The keys after
+    /// `items` in sorted order are in `responseTail`; the server puts its (cached) items
+    /// array between the two.
+    public static func responseHead(accountID: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        writeKey(ResponseKey.accountID.stringValue, to: &out)
+        JSONText.writeString(accountID, to: &out)
+        out.append(UInt8(ascii: ","))
+        writeKey(ResponseKey.items.stringValue, to: &out)
+        return out
+    }
+
+    /// The response after its `items` value: `,"slot_id":…,"vault_id":…,"wrapped_index_key":…,"wrapped_vk":…}`.
+    public static func responseTail(slotID: String, vaultID: String, wrappedIndexKey: String, wrappedVK: String) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(160 + wrappedVK.utf8.count + wrappedIndexKey.utf8.count)
+        for (key, value) in [(ResponseKey.slotID, slotID), (.vaultID, vaultID), (.wrappedIndexKey, wrappedIndexKey), (.wrappedVK, wrappedVK)] {
+            out.append(UInt8(ascii: ","))
+            writeKey(key.stringValue, to: &out)
+            JSONText.writeString(value, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `"key":`
+    private static func writeKey(_ key: String, to out: inout [UInt8]) {
+        JSONText.writeString(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    private static func fragment(_ pieces: (String, Bool)...) -> [UInt8] {
+        var out = [UInt8]()
+        for (text, isKey) in pieces {
+            if isKey { writeKey(text, to: &out) } else { out += text.utf8 }
+        }
+        return out
+    }
+
+    // The item's fixed bytes, built once from the coding keys (sorted: deleted, enc_name,
+    // enc_value, key_ref, updated_at).
+    private static let itemOpenLive = fragment(("{", false), (ItemKey.deleted.stringValue, true), ("false,", false), (ItemKey.encName.stringValue, true))
+    private static let itemOpenDeleted = fragment(("{", false), (ItemKey.deleted.stringValue, true), ("true,", false), (ItemKey.encName.stringValue, true))
+    private static let itemEncValue = fragment((",", false), (ItemKey.encValue.stringValue, true))
+    private static let itemKeyRef = fragment((",", false), (ItemKey.keyRef.stringValue, true))
+    private static let itemUpdatedAt = fragment((",", false), (ItemKey.updatedAt.stringValue, true))
+
+    // MARK: response, reader (client)
+
+    /// Parse a pull response strictly: the documented fields must be present with the
+    /// documented types; unknown fields are read (strictly) and ignored, as the general
+    /// decoder does; a duplicate key anywhere, trailing bytes, invalid UTF-8 or a lone
+    /// surrogate is an error.
+    ///
+    /// Why typed, not a tree: a generic value tree costs a dictionary and five strings per
+    /// item before anything is checked; reading straight into the response keeps a 1,000-item
+    /// pull at a few allocations per item.
+    public static func response(_ bytes: [UInt8]) throws(ReadError) -> MachinePullResponse {
+        do throws(StrictJSONReader.Failure) {
+            var reader = StrictJSONReader(bytes)
+            let response = try reader.pullResponse()
+            try reader.end()
+            return response
+        } catch {
+            throw ReadError(message: error.message)
+        }
+    }
+
+    static let responseStringKeys: [ResponseKey] = [.accountID, .vaultID, .slotID, .wrappedVK, .wrappedIndexKey]
+    static let itemStringKeys: [ItemKey] = [.keyRef, .encName, .encValue, .updatedAt]
+}
+
+extension StrictJSONReader {
+    /// The top-level object of a pull response.
+    mutating func pullResponse() throws(Failure) -> MachinePullResponse {
+        let itemsKey = PullWire.ResponseKey.items.stringValue
+        var items: [ItemView]? = nil
+        let fields = try object(strings: PullWire.responseStringKeys.map(\.stringValue), notObject: "the body is not a JSON object") {
+            (reader, key) throws(Failure) in
+            guard key == itemsKey else { return false }
+            guard items == nil else { throw Failure("duplicate key \(itemsKey)") }
+            items = try reader.itemList()
+            return true
+        }
+        guard let items else { throw Failure("field \(itemsKey) is missing or not an array") }
+        return MachinePullResponse(accountID: fields[0], vaultID: fields[1], slotID: fields[2], wrappedVK: fields[3],
+                                   wrappedIndexKey: fields[4], items: items)
+    }
+
+    private mutating func itemList() throws(Failure) -> [ItemView] {
+        guard try beginArray() else { throw Failure("field \(PullWire.ResponseKey.items.stringValue) is missing or not an array") }
+        let keys = PullWire.itemStringKeys.map(\.stringValue)
+        let deletedKey = PullWire.ItemKey.deleted.stringValue
+        var items: [ItemView] = []
+        var first = true
+        while try nextElement(&first) {
+            var deleted: Bool? = nil
+            let fields = try object(strings: keys, notObject: "an item is not an object") { (reader, key) throws(Failure) in
+                guard key == deletedKey else { return false }
+                guard deleted == nil else { throw Failure("duplicate key \(deletedKey)") }
+                deleted = try reader.boolValue(deletedKey)
+                return true
+            }
+            guard let deleted else { throw Failure("field \(deletedKey) is missing or not a boolean") }
+            items.append(ItemView(keyRef: fields[0], encName: fields[1], encValue: fields[2], updatedAt: fields[3], deleted: deleted))
+        }
+        return items
+    }
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+import NIOCore
+import SeclabAPI
+import SeclabStore
+
+/// The pull's answer as NIO buffers, written by `PullWire` (the one home of the format).
+enum PullResponse {
+    /// The encoded `items` array, as cached by `PullCache`.
+    static func items(_ items: [ItemView]) -> ByteBuffer {
+        ByteBuffer(bytes: PullWire.items(items))
+    }
+
+    /// `200` with the whole response around an encoded `items` array.
+    static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer) -> Response {
+        let head = PullWire.responseHead(accountID: slot.ownerAccountID)
+        let tail = PullWire.responseTail(slotID: slot.slotID, vaultID: slot.vaultID, wrappedIndexKey: slot.wrappedIndexKey,
+                                         wrappedVK: slot.wrappedVK)
+        var body = ByteBufferAllocator().buffer(capacity: head.count + items.readableBytes + tail.count)
+        body.writeBytes(head)
+        body.writeImmutableBuffer(items)
+        body.writeBytes(tail)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+}
