@@ -164,7 +164,6 @@ let package = Package(
             dependencies: [
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -253,7 +252,6 @@ let package = Package(
             name: "SeclabOIDCTests",
             dependencies: [
                 "SeclabOIDC", "SeclabOIDCTestSupport",
-                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
@@ -265,7 +263,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabRunTests",
-            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabKeys", "SeclabFormat", "SeclabPrimitives",
+                           "SeclabHTTP", "SeclabOIDCTestSupport"],
             swiftSettings: strictSettings
         ),
         // The layering rules, on this manifest and every source file's imports.
