@@ -122,7 +122,7 @@ actor IssuerKeys {
                 throw .issuerUnavailable("the discovery document of \(issuer) is not JSON")
             }
             // OpenID Connect Discovery §4.3: the document must name exactly the issuer asked for.
-            guard discovery.issuer == issuer.text else {
+            guard let named = discovery.issuer, named.utf8.elementsEqual(issuer.text.utf8) else {
                 throw .issuerUnavailable("the discovery document of \(issuer) names another issuer")
             }
             guard let jwksURL = discovery.jwks_uri, issuer.allows(fetchURL: jwksURL) else {

@@ -48,7 +48,10 @@ public final class TokenVerifier: Sendable {
         }
         guard !parts.hasCritical else { throw .criticalHeader }
         guard let kid = parts.keyID, !kid.isEmpty else { throw .unknownKey("(none given)") }
-        guard parts.claims.text("iss") == policy.issuer, case .string? = parts.claims.values["iss"] else { throw .issuerMismatch }
+        // Byte-equal, not Swift's `==` (canonical equivalence would equate different byte strings).
+        guard case let .string(issuer)? = parts.claims.values["iss"], issuer.utf8.elementsEqual(policy.issuer.utf8) else {
+            throw .issuerMismatch
+        }
         guard let keys = issuers[policy.issuer] else { throw .issuerNotTrusted(policy.issuer) }
         let key = try await keys.key(kid, kind: kind, now: now)
 
@@ -62,7 +65,7 @@ public final class TokenVerifier: Sendable {
         }
 
         try Self.checkTimes(claims, now: now)
-        guard let audiences = claims.audiences, !audiences.isEmpty, audiences.allSatisfy({ $0 == policy.audience }) else {
+        guard let audiences = claims.audiences, !audiences.isEmpty, audiences.allSatisfy({ $0.utf8.elementsEqual(policy.audience.utf8) }) else {
             throw .wrongAudience
         }
         if let key = policy.firstMismatch(in: claims) { throw .claimMismatch(key) }

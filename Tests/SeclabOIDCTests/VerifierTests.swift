@@ -111,6 +111,10 @@ import Testing
         // Audience: exactly the slot's.
         #expect(await world.refusal(try await idp.token(audience: "https://other.example")) == .wrongAudience)
         #expect(await world.refusal(try await idp.token(audience: .strings([Self.audience, "https://other.example"]))) == .wrongAudience)
+        // Byte-equal: a canonically equivalent but different spelling is another audience.
+        let accented = try BindingPolicy(issuer: idp.issuer, audience: "caf\u{E9}", claims: world.policy.claims)
+        #expect(await world.refusal(try await idp.token(audience: "cafe\u{301}"), policy: accented) == .wrongAudience)
+        #expect(await world.refusal(try await idp.token(audience: "caf\u{E9}"), policy: accented) == nil)
         // Claims: the wrong repository, the wrong ref, a missing claim.
         let wrongRepository = try await idp.token(LocalIdentityProvider.githubClaims(repository: "evil/app"), audience: audience)
         #expect(await world.refusal(wrongRepository) == .claimMismatch("repository"))
