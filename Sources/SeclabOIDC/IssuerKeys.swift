@@ -107,39 +107,35 @@ actor IssuerKeys {
         async -> Result<([String: [VerificationKey]], Double), OIDCError> {
         do {
             return .success(try await fetchKeys(issuer: issuer, fetcher: fetcher, policy: policy))
-        } catch let error as OIDCError {
-            return .failure(error)
         } catch {
-            return .failure(.issuerUnavailable("\(error)"))
+            return .failure(error)
         }
     }
 
     private static func fetchKeys(issuer: IssuerURL, fetcher: MetadataFetcher, policy: KeyCachePolicy)
         async throws(OIDCError) -> ([String: [VerificationKey]], Double) {
-        do {
-            let discoveryDocument = try await fetcher.get(issuer.discoveryURL)
-            guard let discovery = try? JSONDecoder().decode(Discovery.self, from: discoveryDocument.body) else {
-                throw .issuerUnavailable("the discovery document of \(issuer) is not JSON")
-            }
-            // OpenID Connect Discovery §4.3: the document must name exactly the issuer asked for.
-            guard let named = discovery.issuer, named.utf8.elementsEqual(issuer.text.utf8) else {
-                throw .issuerUnavailable("the discovery document of \(issuer) names another issuer")
-            }
-            guard let jwksURL = discovery.jwks_uri, issuer.allows(fetchURL: jwksURL) else {
-                throw .issuerUnavailable("the discovery document of \(issuer) has no acceptable jwks_uri (https only)")
-            }
-            let keyDocument = try await fetcher.get(jwksURL)
-            guard let set = try? JSONDecoder().decode(RawKeySet.self, from: keyDocument.body) else {
-                throw .issuerUnavailable("the key set of \(issuer) is not a JWKS")
-            }
-            var keys: [String: [VerificationKey]] = [:]
-            for raw in set.keys {
-                if let (kid, key) = await Self.verificationKey(raw) { keys[kid, default: []].append(key) }
-            }
-            guard !keys.isEmpty else { throw .issuerUnavailable("the key set of \(issuer) has no RS256 or ES256 key") }
-            let ages = [discoveryDocument.maxAgeSeconds, keyDocument.maxAgeSeconds].map { $0.map(Double.init) ?? policy.defaultSeconds }
-            return (keys, min(ages.min() ?? policy.defaultSeconds, policy.maxSeconds))
+        let discoveryDocument = try await fetcher.get(issuer.discoveryURL)
+        guard let discovery = try? JSONDecoder().decode(Discovery.self, from: discoveryDocument.body) else {
+            throw .issuerUnavailable("the discovery document of \(issuer) is not JSON")
         }
+        // OpenID Connect Discovery §4.3: the document must name exactly the issuer asked for.
+        guard let named = discovery.issuer, named.utf8.elementsEqual(issuer.text.utf8) else {
+            throw .issuerUnavailable("the discovery document of \(issuer) names another issuer")
+        }
+        guard let jwksURL = discovery.jwks_uri, issuer.allows(fetchURL: jwksURL) else {
+            throw .issuerUnavailable("the discovery document of \(issuer) has no acceptable jwks_uri (https only)")
+        }
+        let keyDocument = try await fetcher.get(jwksURL)
+        guard let set = try? JSONDecoder().decode(RawKeySet.self, from: keyDocument.body) else {
+            throw .issuerUnavailable("the key set of \(issuer) is not a JWKS")
+        }
+        var keys: [String: [VerificationKey]] = [:]
+        for raw in set.keys {
+            if let (kid, key) = await Self.verificationKey(raw) { keys[kid, default: []].append(key) }
+        }
+        guard !keys.isEmpty else { throw .issuerUnavailable("the key set of \(issuer) has no RS256 or ES256 key") }
+        let ages = [discoveryDocument.maxAgeSeconds, keyDocument.maxAgeSeconds].map { $0.map(Double.init) ?? policy.defaultSeconds }
+        return (keys, min(ages.min() ?? policy.defaultSeconds, policy.maxSeconds))
     }
 
     /// A usable signing key: RSA (≥ 2048 bits, jwt-kit checks) for RS256 or P-256 for ES256,

@@ -63,8 +63,8 @@ public final class LocalIdentityProvider: Sendable {
         let state = State(keys: [rsa, ec], currentRSA: rsa.kid)
         let holder = Holder()
         let router = Router()
-        router.get("/.well-known/openid-configuration") { _, _ in try await holder.provider().discovery() }
-        router.get("/.well-known/jwks") { _, _ in try await holder.provider().keySet() }
+        router.get("/.well-known/openid-configuration") { _, _ in try holder.provider().discovery() }
+        router.get("/.well-known/jwks") { _, _ in try holder.provider().keySet() }
         router.get("/_apis/idtoken") { request, _ in try await holder.provider().tokenEndpoint(request) }
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
