@@ -31,8 +31,11 @@ public enum CIIdentityToken {
 
     /// Where the token came from, for messages.
     public enum Source: String, Sendable {
+        /// Requested from `ACTIONS_ID_TOKEN_REQUEST_URL`.
         case github = "GitHub Actions token request"
+        /// `SECLAB_OIDC_TOKEN`.
         case variable = "SECLAB_OIDC_TOKEN"
+        /// The file `SECLAB_OIDC_TOKEN_FILE` names.
         case file = "SECLAB_OIDC_TOKEN_FILE"
     }
 
