@@ -17,6 +17,12 @@ public struct Injection: Sendable {
     public let destination: Destination
     /// The value.
     public let value: SecretBytes
+    /// The name in the vault (differs from `name` after `--env` / `--prefix`; issue 16).
+    public var storedName = ""
+    /// The label of the credential it came from (issue 16).
+    public var source = ""
+    /// The template file this was rendered from (`--template`), else nil.
+    public var template: String? = nil
 }
 
 /// What to run and with what: a pure value, computed and tested without exec'ing anything.
@@ -29,10 +35,18 @@ public struct ExecPlan: Sendable {
     /// The child's environment without the file-path variables, in order, one entry per name.
     public private(set) var environment: [(name: [UInt8], value: [UInt8])]
     /// Every injected secret with its destination.
-    public let injections: [Injection]
+    public internal(set) var injections: [Injection]
 
-    /// Build the plan from the inherited environment (raw `NAME=VALUE` entries) and the opened items.
+    /// Build the plan from the items of one vault, delivered under their stored names.
+    @_disfavoredOverload
     public static func build(command: [String], inherited: [[UInt8]], items: [OpenedItem], options: RunOptions) throws(RunFailure) -> ExecPlan {
+        try build(command: command, inherited: inherited,
+                  items: items.map { RunItem(name: $0.name.string, storedName: $0.name.string, value: $0.value, source: "") }, options: options)
+    }
+
+    /// Build the plan from the inherited environment (raw `NAME=VALUE` entries) and the run's
+    /// merged items (issue 16: several vaults, renamed or prefixed).
+    public static func build(command: [String], inherited: [[UInt8]], items: [RunItem], options: RunOptions) throws(RunFailure) -> ExecPlan {
         var environment = [(name: [UInt8], value: [UInt8])]()
         environment.reserveCapacity(inherited.count + items.count)
         // Position of each name in `environment`: one hash per name, not one per byte.
@@ -43,15 +57,17 @@ public struct ExecPlan: Sendable {
             let name = Array(entry[..<equals])
             let key = EnvironmentName(name)
             if position[key] != nil { continue }  // first occurrence wins, as getenv(3) sees it
-            if EnvironmentPolicy.removedFromChild.contains(String(decoding: name, as: UTF8.self)) { continue }
+            let text = String(decoding: name, as: UTF8.self)
+            // Why: every credential variable used is scrubbed, not only the default ones (issue 16 item 1).
+            if EnvironmentPolicy.removedFromChild.contains(text) || options.credentialVariables.contains(text) { continue }
             position[key] = environment.count
             environment.append((name, Array(entry[(equals + 1)...])))
         }
 
         // Names are looked up only for --require and --file (most runs have neither).
-        var byName = [String: OpenedItem]()
+        var byName = [String: RunItem]()
         if !options.require.isEmpty || !options.files.isEmpty {
-            for item in items { byName[item.name.string] = item }
+            for item in items { byName[item.storedName] = item }
         }
         for name in options.require where byName[name] == nil {
             throw RunFailure(RunExitCode.refused, "required secret \(Display.name(name)) is not in the vault")
@@ -68,9 +84,10 @@ public struct ExecPlan: Sendable {
         var injections = [Injection]()
         injections.reserveCapacity(items.count)
         for item in items {
-            let name = item.name.string
-            if !fileVariables.isEmpty, let variable = fileVariables[name] {
-                injections.append(Injection(name: name, destination: .file(variable: variable), value: item.value))
+            let name = item.name
+            if !fileVariables.isEmpty, let variable = fileVariables[item.storedName] {
+                injections.append(Injection(name: item.storedName, destination: .file(variable: variable), value: item.value,
+                                            storedName: item.storedName, source: item.source))
                 continue
             }
             try EnvironmentPolicy.check(name, allowed: options.allowedNames, role: "secret name")
@@ -79,14 +96,15 @@ public struct ExecPlan: Sendable {
                 throw .usage("secret \(Display.name(name)) contains a NUL byte and cannot be an environment variable",
                              hint: "deliver it as a file with --file \(name)")
             }
-            injections.append(Injection(name: name, destination: .environment, value: item.value))
-            let key = EnvironmentName(item.name.utf8)
+            injections.append(Injection(name: name, destination: .environment, value: item.value, storedName: item.storedName, source: item.source))
+            let nameBytes = Array(name.utf8)
+            let key = EnvironmentName(nameBytes)
             if let at = position[key] {
                 if options.keepExisting { continue }
                 environment[at].value = item.value.unprotectedArray()
             } else {
                 position[key] = environment.count
-                environment.append((item.name.utf8, item.value.unprotectedArray()))
+                environment.append((nameBytes, item.value.unprotectedArray()))
             }
         }
         return ExecPlan(command: command, environment: environment, injections: injections)
@@ -105,16 +123,6 @@ public struct ExecPlan: Sendable {
     /// The value of a variable in the planned environment.
     public func value(of name: String) -> [UInt8]? {
         environment.first { $0.name == Array(name.utf8) }?.value
-    }
-
-    /// `--dry-run` lines: name, destination and size, never values.
-    public var dryRunReport: [String] {
-        injections.map { injection in
-            switch injection.destination {
-            case .environment: return "\(Display.escaped(injection.name))\tenv\t\(injection.value.count) bytes"
-            case let .file(variable): return "\(Display.escaped(injection.name))\tfile (path in $\(Display.escaped(variable)))\t\(injection.value.count) bytes"
-            }
-        }
     }
 }
 

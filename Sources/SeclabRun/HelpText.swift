@@ -5,14 +5,25 @@ extension SeclabRunMain {
 
     Usage: seclab-run [OPTIONS] -- COMMAND [ARG...]
 
-    The machine credential comes from SECLAB_MACHINE_KEY, or a file (SECLAB_MACHINE_KEY_FILE,
-    --credential-file); the server from SECLAB_SERVER or --server. Those variables are removed
-    from the command's environment. COMMAND replaces seclab-run (execve) unless --mask or
+    The machine credential comes from SECLAB_MACHINE_KEY, or a file (SECLAB_MACHINE_KEY_FILE);
+    --credential-env / --credential-file name one or more instead (their vaults are pulled at
+    once and merged). The server comes from SECLAB_SERVER or --server. Every credential
+    variable used is removed from the command's environment. COMMAND replaces seclab-run (execve) unless --mask or
     --files-dir needs a supervisor. Nothing is written to disk.
 
     Options:
       --server URL              server (https://…; http only to loopback)
-      --credential-file PATH    read the slmk2_… credential from PATH
+      --credential-file PATH    read a slmk2_… credential from PATH (repeatable)
+      --credential-env VAR      read a slmk2_… credential from $VAR (repeatable); VAR is
+                                removed from COMMAND's environment
+      --override                a name in two vaults: the later credential wins (else an error)
+      --env NEW=NAME            deliver secret NAME as $NEW, not as $NAME (repeatable)
+      --prefix P                prepend P to every other environment name (APP_ + DB_URL)
+      --expand                  resolve ${NAME} in values with secret NAME of this run; $${ is
+                                a literal ${; a missing name or a cycle is an error
+      --template SRC=VAR        render SRC ({{ NAME }}, {{ NAME | base64 }}, {{ NAME | json }},
+                                {{{{ for a literal {{) into a sealed in-memory file; $VAR holds
+                                its /dev/fd/N path (repeatable; SRC is never sent anywhere)
       --only NAME[,NAME...]     fetch only these secrets (names never leave this machine)
       --only-file PATH          fetch only the names listed in PATH, one per line (# comments);
                                 commit it beside the pipeline: without a pin, whoever can
@@ -28,7 +39,9 @@ extension SeclabRunMain {
       --mask                    supervise COMMAND and replace secret values in its output with ***
       --mask-min-length N       do not mask values shorter than N bytes (default 6)
       --no-github-mask          do not write ::add-mask:: lines (to stderr) under GitHub Actions
-      --dry-run                 print names, destinations and sizes (never values), run nothing
+      --dry-run                 print names, destinations, sizes and sources (never values),
+                                run nothing
+      --json                    with --dry-run: print it as one JSON object
       --cacert FILE             trust this CA bundle (also SECLAB_CA_FILE)
       --allow-insecure-http     allow plain http to a non-loopback server
       --timeout SECONDS         total time for the pull, retries included (default 30)
@@ -39,9 +52,11 @@ extension SeclabRunMain {
     Exit codes:
       COMMAND's own code (exec mode), or its code / 128+N for signal N when supervised
       122  integrity failure: a tampered, swapped, truncated or malformed response; nothing ran
-      123  refused: credential revoked or wrong, throttled, or a required secret is missing
+      123  refused: credential revoked or wrong, throttled, or a secret asked for (--require,
+           --file, --env, ${NAME}, {{ NAME }}) is not in the run
       124  server unreachable or failing after retries within the timeout
-      125  seclab-run's own failure: usage, credential text, environment policy, files-dir
+      125  seclab-run's own failure: usage, credential text, environment policy, files-dir, a name
+           in two vaults without --override, a template or ${…} syntax error or cycle
       126  COMMAND found but not executable
       127  COMMAND not found
 

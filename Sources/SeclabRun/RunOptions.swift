@@ -42,6 +42,27 @@ public struct RunOptions: Sendable, Equatable {
     /// The command and its arguments, untouched.
     public var command: [String] = []
 
+    // Issue 16: several vaults, renames, references, templates, a JSON dry run.
+    /// Credentials in command-line order (`--credential-env VAR`, `--credential-file PATH`).
+    public var credentials: [CredentialSource] = []
+    /// A name in two vaults: the later credential wins instead of an error (`--override`).
+    public var override = false
+    /// Deliver NAME as NEW (`--env NEW=NAME`).
+    public var renames: [(new: String, name: String)] = []
+    /// Prepended to every environment name not renamed with `--env` (`--prefix`).
+    public var prefix: String?
+    /// Resolve `${NAME}` references between values (`--expand`).
+    public var expand = false
+    /// Render template SRC into an in-memory file whose path goes into VAR (`--template SRC=VAR`).
+    public var templates: [(source: String, variable: String)] = []
+    /// `--dry-run` prints JSON (`--json`).
+    public var json = false
+
+    /// Every variable that held a credential of this run: removed from the child's environment.
+    public var credentialVariables: Set<String> {
+        Set(credentials.compactMap { $0.kind == .environment ? $0.value : nil })
+    }
+
     /// Make default options.
     public init() {}
 
@@ -53,6 +74,9 @@ public struct RunOptions: Sendable, Equatable {
             && lhs.githubMask == rhs.githubMask && lhs.dryRun == rhs.dryRun && lhs.caFile == rhs.caFile
             && lhs.allowInsecureHTTP == rhs.allowInsecureHTTP && lhs.timeout == rhs.timeout
             && lhs.connectTimeout == rhs.connectTimeout && lhs.command == rhs.command
+            && lhs.credentials == rhs.credentials && lhs.override == rhs.override && lhs.prefix == rhs.prefix && lhs.expand == rhs.expand
+            && lhs.renames.map { "\($0.new)=\($0.name)" } == rhs.renames.map { "\($0.new)=\($0.name)" }
+            && lhs.templates.map { "\($0.source)=\($0.variable)" } == rhs.templates.map { "\($0.source)=\($0.variable)" } && lhs.json == rhs.json
     }
 
     /// Parse `arguments` (without argv[0]) and `environment`. Everything after `--` (or the
@@ -94,7 +118,36 @@ public struct RunOptions: Sendable, Equatable {
             case "-h", "--help": options.help = true
             case "--version": options.version = true
             case "--server": options.server = try value(flag, inline)
-            case "--credential-file": options.credentialFile = try value(flag, inline)
+            case "--credential-file":
+                let path = try value(flag, inline)
+                guard !path.isEmpty else { throw .usage("--credential-file needs a path") }
+                options.credentialFile = path
+                options.credentials.append(CredentialSource(.file, path, explicit: true))
+            case "--credential-env":
+                let variable = try value(flag, inline)
+                guard EnvironmentPolicy.isPortable(variable) else { throw .usage("--credential-env takes a variable name, got '\(variable)'") }
+                options.credentials.append(CredentialSource(.environment, variable, explicit: true))
+            case "--override": options.override = true
+            case "--env":
+                let spec = try value(flag, inline)
+                let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .usage("--env takes NEW=NAME, got '\(spec)'") }
+                guard !options.renames.contains(where: { $0.new == parts[0] }) else { throw .usage("--env \(parts[0])=… given twice") }
+                options.renames.append((parts[0], parts[1]))
+            case "--prefix":
+                guard options.prefix == nil else { throw .usage("--prefix given twice") }
+                let prefix = try value(flag, inline)
+                guard !prefix.isEmpty else { throw .usage("--prefix needs a non-empty prefix") }
+                options.prefix = prefix
+            case "--expand": options.expand = true
+            case "--template":
+                let spec = try value(flag, inline)
+                // The last `=`: a path may contain one, a variable name never does.
+                guard let equals = spec.lastIndex(of: "="), equals != spec.startIndex, spec.index(after: equals) != spec.endIndex else {
+                    throw .usage("--template takes SRC=VAR, got '\(spec)'")
+                }
+                options.templates.append((String(spec[..<equals]), String(spec[spec.index(after: equals)...])))
+            case "--json": options.json = true
             case "--only": options.only = (options.only ?? []) + (try list(try value(flag, inline), flag))
             case "--only-file":
                 guard options.onlyFile == nil else { throw .usage("--only-file given twice") }
@@ -129,6 +182,7 @@ public struct RunOptions: Sendable, Equatable {
             index += 1
         }
         if options.help || options.version { return options }
+        if options.json && !options.dryRun { throw .usage("--json only goes with --dry-run") }
         if options.command.isEmpty && !options.dryRun {
             throw .usage("no command given", hint: "usage: seclab-run [OPTIONS] -- COMMAND [ARG...]")
         }

@@ -51,13 +51,8 @@ public enum SeclabRunMain {
         _ = seclab_set_nondumpable()
         seclab_default_crash_signals()
 
-        let credential = try loadCredential(options: options, environment: environment)
-        if credential.binding == nil {
-            // Why only a warning: v1 credentials in use must keep working until their owners
-            // re-issue them; the server's slot-id tombstones still stop a revoked slot from
-            // being re-created, but only a v2 credential lets this machine check it (spec §11 A1).
-            writeAll(2, Array("seclab-run: warning: this slmk1_ credential does not name its vault, so a pull cannot be checked against it; re-issue it with `seclab machine create` (slmk2_)\n".utf8))
-        }
+        // Issue 16: templates are read and parsed before any network work (a typo costs no pull).
+        let templates = try TemplateFiles.load(options.templates)
         if let path = options.onlyFile {
             guard let bytes = readFile(path, limit: 1 << 20) else {
                 throw .usage("cannot read the --only-file \(Display.name(path)): \(errno == EFBIG ? "larger than 1 MiB" : String(cString: strerror(errno)))")
@@ -83,23 +78,27 @@ public enum SeclabRunMain {
         // up after a few attempts.
         http.maxAttempts = .max
 
-        let vault: PulledVault
-        do {
-            let client = try APIClient(baseURL: options.server ?? "", options: http)
-            vault = try MachinePull.pull(credential, client: client, only: only)
-        } catch {
-            throw failure(for: error)
-        }
+        // Issue 16: every credential's vault at once, merged; references, templates, renames.
+        var items = try Credentials.gather(options: options, environment: environment, http: http, only: only)
+        if options.expand { items = try Expansion.apply(items) }
+        let rendered = try TemplateFiles.render(templates, items: items)
+        var overrides = [String: [String]]()
+        for item in items where !item.overrides.isEmpty { overrides[item.storedName] = item.overrides }
+        items = try Renames.apply(items, renames: options.renames, prefix: options.prefix)
 
-        var plan = try ExecPlan.build(command: options.command, inherited: inherited, items: vault.items, options: options)
+        var plan = try ExecPlan.build(command: options.command, inherited: inherited, items: items, options: options)
+        try TemplateFiles.add(rendered, to: &plan, options: options)
         if options.dryRun {
-            let lines = plan.dryRunReport + ["\(plan.injections.count) secret(s) would be injected; command: \(options.command.joined(separator: " "))"]
-            writeAll(1, Array((lines.joined(separator: "\n") + "\n").utf8))
+            let report = options.json ? DryRunReport.json(plan, command: options.command, overrides: overrides)
+                                      : DryRunReport.text(plan, command: options.command, overrides: overrides)
+            writeAll(1, Array(report.utf8))
             return 0
         }
+        // Rendered templates are not masked as a whole: the secrets in them are.
+        let secrets = plan.injections.filter { $0.template == nil }
 
         if environment["GITHUB_ACTIONS"] == "true" && options.githubMask {
-            GitHubMasks.emit(plan.injections, minimumLength: options.maskMinimumLength)
+            GitHubMasks.emit(secrets, minimumLength: options.maskMinimumLength)
         }
 
         let supervise = options.mask || options.filesDirectory != nil
@@ -116,7 +115,7 @@ public enum SeclabRunMain {
         let envp = plan.environment.map { $0.name + [UInt8(ascii: "=")] + $0.value }
         if supervise {
             let supervisor = Supervisor(path: path, argv: argv, envp: envp, mask: options.mask,
-                                        maskValues: plan.injections.map { $0.value.unprotectedArray() },
+                                        maskValues: secrets.map { $0.value.unprotectedArray() },
                                         maskMinimumLength: options.maskMinimumLength)
             return try supervisor.run()
         }
@@ -128,26 +127,6 @@ public enum SeclabRunMain {
         _ = code
         throw RunFailure(error == ENOENT ? RunExitCode.notFound : RunExitCode.notExecutable,
                          "cannot execute '\(options.command[0])': \(String(cString: strerror(error)))")
-    }
-
-    /// The credential from `--credential-file` / `SECLAB_MACHINE_KEY_FILE`, else `SECLAB_MACHINE_KEY`.
-    static func loadCredential(options: RunOptions, environment: [String: String]) throws(RunFailure) -> MachineCredential {
-        var text: String
-        if let file = options.credentialFile {
-            guard let contents = readSmallFile(file) else {
-                throw .usage("cannot read the credential file \(file): \(String(cString: strerror(errno)))")
-            }
-            text = contents
-        } else if let value = environment["SECLAB_MACHINE_KEY"], !value.isEmpty {
-            text = value
-        } else {
-            throw .usage("no machine credential", hint: "set SECLAB_MACHINE_KEY, SECLAB_MACHINE_KEY_FILE or --credential-file (mint one with `seclab machine create`)")
-        }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        do { return try MachineCredential(text: text) } catch {
-            throw .usage("bad machine credential: \(error)", hint: "copy the whole slmk2_… text printed by `seclab machine create`")
-        }
     }
 
     /// Map client errors to the reserved exit codes.

@@ -77,7 +77,7 @@ import Testing
     @Test func dryRunShowsNamesDestinationsAndSizesNeverValues() throws {
         let plan = try ExecPlan.build(command: ["true"], inherited: [], items: [Self.item("TOKEN", "supersecretvalue"), Self.item("CERT", "pem-bytes")],
                                       options: Self.options(["--file", "CERT=CERT_PATH"]))
-        let report = plan.dryRunReport.joined(separator: "\n")
+        let report = DryRunReport.text(plan, command: ["true"], overrides: [:])
         #expect(report.contains("TOKEN\tenv\t16 bytes") && report.contains("CERT\tfile (path in $CERT_PATH)\t9 bytes"))
         #expect(!report.contains("supersecret") && !report.contains("pem-bytes"))
     }

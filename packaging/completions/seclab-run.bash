@@ -12,10 +12,12 @@ _seclab_run() {
     fi
   done
   case "$prev" in
-    --credential-file|--cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --credential-file|--cacert|--only-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --credential-env) COMPREPLY=($(compgen -v -- "$cur")); return ;;
+    --template) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --files-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --server|--only|--require|--file|--allow-name|--mask-min-length|--timeout|--connect-timeout) return ;;
+    --server|--only|--require|--file|--allow-name|--mask-min-length|--timeout|--connect-timeout|--env|--prefix) return ;;
   esac
-  COMPREPLY=($(compgen -W "--server --credential-file --only --require --file --files-dir --keep-existing --allow-name --mask --mask-min-length --no-github-mask --dry-run --cacert --allow-insecure-http --timeout --connect-timeout --help --version --" -- "$cur"))
+  COMPREPLY=($(compgen -W "--server --credential-file --credential-env --override --env --prefix --expand --template --json --only --only-file --require --file --files-dir --keep-existing --allow-name --mask --mask-min-length --no-github-mask --dry-run --cacert --allow-insecure-http --timeout --connect-timeout --help --version --" -- "$cur"))
 }
 complete -F _seclab_run seclab-run

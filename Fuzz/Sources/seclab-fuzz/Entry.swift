@@ -21,6 +21,7 @@ let allTargets: [FuzzTarget] = [
     RequestTargets.target,
     PullWireTargets.target,
     RunOptionsTargets.target,
+    TemplateTargets.target,
     MaskerTargets.target,
     DotenvTargets.target,
 ]
