@@ -20,7 +20,7 @@ import Testing
         static func make(claims: [String] = ["repository=acme/*", "ref=refs/heads/main"],
                          cache: KeyCachePolicy = KeyCachePolicy()) async throws -> World {
             let idp = try await LocalIdentityProvider.start()
-            let fetcher = MetadataFetcher(deadlineSeconds: 5)
+            let fetcher = MetadataFetcher(deadlineSeconds: 30)
             let verifier = TokenVerifier(issuers: [try IssuerURL(idp.issuer)], fetcher: fetcher, cachePolicy: cache)
             let policy = try BindingPolicy(issuer: idp.issuer, audience: VerifierTests.audience,
                                            claims: claims.map { try ClaimPattern(parsing: $0) })
@@ -225,7 +225,7 @@ import Testing
         func get(_ url: String, bearer: String?) async throws -> (UInt, String) {
             var request = HTTPClientRequest(url: url)
             if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 1 << 20)
             return (response.status.code, String(buffer: body))
         }
@@ -238,7 +238,7 @@ import Testing
         #expect(idp.lastRequestedAudience == Self.audience)
         let value = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["value"] as? String)
         // The token it hands out verifies for that audience.
-        let fetcher = MetadataFetcher()
+        let fetcher = MetadataFetcher(deadlineSeconds: 30)
         let verifier = TokenVerifier(issuers: [try IssuerURL(idp.issuer)], fetcher: fetcher)
         let policy = try BindingPolicy(issuer: idp.issuer, audience: Self.audience, claims: [try ClaimPattern(parsing: "repository=acme/app")])
         #expect(try await verifier.verify(value, policy: policy).repository == "acme/app")

@@ -30,7 +30,7 @@ import Testing
                 let result: Result<CIIdentityToken.Token?, RunFailure>
                 do {
                     var options = HTTPClientOptions()
-                    options.totalTimeout = 10
+                    options.totalTimeout = 30
                     let client = try HTTPClient(options: options)
                     result = .success(try CIIdentityToken.acquire(server: server, environment: environment,
                                                                   send: { request throws(HTTPError) in try client.send(request) },
