@@ -30,7 +30,7 @@ extension Account {
             let unlocker = Unlocker(global, unlock)
             let profile = try store.profile()
             try unlocker.withSession { session, currentPassphrase throws(CLIFailure) in
-                let newPassphrase = try unlocker.passphrase(prompt: "New passphrase: ", confirm: true, environment: "SECLAB_NEW_PASSPHRASE")
+                let newPassphrase = try unlocker.passphrase(prompt: "New passphrase: ", confirm: true, environment: EnvironmentNames.newPassphrase)
                 let secretKey: SecretKey
                 do { secretKey = try SecretKey(text: profile.secretKey) } catch {
                     throw CLIFailure("the profile's Secret Key is damaged", status: .profile)

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import SeclabAPI
-import SeclabOwner
+import SeclabClient
 import SeclabFormat
 import SeclabKeys
+import SeclabOwner
 import SeclabPassphrase
 import SeclabPrimitives
 
@@ -18,7 +19,7 @@ struct GlobalOptions: ParsableArguments {
     /// `--server`, else `SECLAB_SERVER`.
     var explicitServer: String? {
         if let server, !server.isEmpty { return server }
-        if let env = ProcessInfo.processInfo.environment["SECLAB_SERVER"], !env.isEmpty { return env }
+        if let env = ProcessInfo.processInfo.environment[EnvironmentNames.server], !env.isEmpty { return env }
         return nil
     }
 

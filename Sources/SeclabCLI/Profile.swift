@@ -1,3 +1,4 @@
+import SeclabClient
 import ArgumentParser
 import Foundation
 import SeclabAPI
@@ -61,7 +62,7 @@ struct ProfileStore {
         let env = ProcessInfo.processInfo.environment
         if let configDir, !configDir.isEmpty {
             directory = URL(fileURLWithPath: configDir)
-        } else if let fromEnv = env["SECLAB_CONFIG_DIR"], !fromEnv.isEmpty {
+        } else if let fromEnv = env[EnvironmentNames.configDirectory], !fromEnv.isEmpty {
             directory = URL(fileURLWithPath: fromEnv)
         } else {
             let home = env["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser

@@ -28,7 +28,7 @@ struct Unlocker {
     }
 
     /// The passphrase from `--passphrase-stdin`, else `SECLAB_PASSPHRASE`, else the terminal.
-    func passphrase(prompt: String = "Passphrase: ", confirm: Bool = false, environment: String = "SECLAB_PASSPHRASE") throws(CLIFailure) -> NormalizedPassphrase {
+    func passphrase(prompt: String = "Passphrase: ", confirm: Bool = false, environment: String = EnvironmentNames.passphrase) throws(CLIFailure) -> NormalizedPassphrase {
         let text: String
         if unlock.passphraseStdin {
             guard let line = stdin.nextLine() else { throw CLIFailure("--passphrase-stdin given but stdin has no passphrase line", status: .usage) }

@@ -70,7 +70,7 @@ enum Credentials {
     static func sources(options: RunOptions, environment: [String: String]) throws(RunFailure) -> [CredentialSource] {
         if !options.credentials.isEmpty { return options.credentials }
         if let file = options.credentialFile { return [CredentialSource(.file, file, explicit: false)] }
-        if let value = environment["SECLAB_MACHINE_KEY"], !value.isEmpty { return [CredentialSource(.environment, "SECLAB_MACHINE_KEY", explicit: false)] }
+        if let value = environment[EnvironmentNames.machineKey], !value.isEmpty { return [CredentialSource(.environment, EnvironmentNames.machineKey, explicit: false)] }
         throw .usage("no machine credential", hint: "set SECLAB_MACHINE_KEY, SECLAB_MACHINE_KEY_FILE, --credential-env VAR or --credential-file PATH (mint one with `seclab machine create`)")
     }
 

@@ -1,3 +1,5 @@
+import SeclabClient
+
 /// Which names may be injected into a child's environment.
 ///
 /// Why a policy: a secret store is a place an attacker who gets write access would love to
@@ -8,7 +10,7 @@
 public enum EnvironmentPolicy {
     /// Variables that configure seclab-run itself and are removed from the child's environment,
     /// so the credential never reaches the command (peers.md: most wrappers leak it).
-    public static let removedFromChild: Set<String> = ["SECLAB_MACHINE_KEY", "SECLAB_MACHINE_KEY_FILE", "SECLAB_SERVER"]
+    public static let removedFromChild: Set<String> = [EnvironmentNames.machineKey, EnvironmentNames.machineKeyFile, EnvironmentNames.server]
 
     /// Whether `name` is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
     public static func isPortable(_ name: String) -> Bool {

@@ -6,7 +6,7 @@ enum Renames {
     /// Apply the renames and the prefix. A renamed secret is delivered only under its new
     /// name(s), exactly as written (no prefix: an explicit name is what the app expects); every
     /// other secret gets the prefix. Two secrets landing on one name is an error naming both.
-    static func apply(_ items: [RunItem], renames: [(new: String, name: String)], prefix: String?) throws(RunFailure) -> [RunItem] {
+    static func apply(_ items: [RunItem], renames: [Rename], prefix: String?) throws(RunFailure) -> [RunItem] {
         if renames.isEmpty && prefix == nil { return items }
         var newNames = [String: [String]]()
         for rename in renames { newNames[rename.name, default: []].append(rename.new) }

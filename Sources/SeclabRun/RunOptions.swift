@@ -1,5 +1,8 @@
+import SeclabClient
+
 /// Everything seclab-run was asked to do, parsed from argv and the environment before any
-/// network or cryptographic work.
+/// network or cryptographic work. Equality is synthesized: every field counts, including
+/// the ones added later (a hand-written `==` once left some out).
 public struct RunOptions: Sendable, Equatable {
     /// The server URL (`--server`, `SECLAB_SERVER`).
     public var server: String?
@@ -12,7 +15,7 @@ public struct RunOptions: Sendable, Equatable {
     /// Fail unless these names are present (`--require`).
     public var require: [String] = []
     /// Deliver these as in-memory files: name → variable that receives the path (`--file NAME[=VAR]`).
-    public var files: [(name: String, variable: String)] = []
+    public var files: [FileRequest] = []
     /// Write file secrets into a fresh directory under this tmpfs/ramfs directory instead (`--files-dir`).
     public var filesDirectory: String?
     /// Inherited variables win over secrets (`--keep-existing`).
@@ -48,13 +51,13 @@ public struct RunOptions: Sendable, Equatable {
     /// A name in two vaults: the later credential wins instead of an error (`--override`).
     public var override = false
     /// Deliver NAME as NEW (`--env NEW=NAME`).
-    public var renames: [(new: String, name: String)] = []
+    public var renames: [Rename] = []
     /// Prepended to every environment name not renamed with `--env` (`--prefix`).
     public var prefix: String?
     /// Resolve `${NAME}` references between values (`--expand`).
     public var expand = false
     /// Render template SRC into an in-memory file whose path goes into VAR (`--template SRC=VAR`).
-    public var templates: [(source: String, variable: String)] = []
+    public var templates: [TemplateRequest] = []
     /// `--dry-run` prints JSON (`--json`).
     public var json = false
 
@@ -66,26 +69,13 @@ public struct RunOptions: Sendable, Equatable {
     /// Make default options.
     public init() {}
 
-    public static func == (lhs: RunOptions, rhs: RunOptions) -> Bool {
-        lhs.server == rhs.server && lhs.credentialFile == rhs.credentialFile && lhs.only == rhs.only && lhs.onlyFile == rhs.onlyFile
-            && lhs.require == rhs.require && lhs.files.map { "\($0.name)=\($0.variable)" } == rhs.files.map { "\($0.name)=\($0.variable)" }
-            && lhs.filesDirectory == rhs.filesDirectory && lhs.keepExisting == rhs.keepExisting
-            && lhs.allowedNames == rhs.allowedNames && lhs.mask == rhs.mask && lhs.maskMinimumLength == rhs.maskMinimumLength
-            && lhs.githubMask == rhs.githubMask && lhs.dryRun == rhs.dryRun && lhs.caFile == rhs.caFile
-            && lhs.allowInsecureHTTP == rhs.allowInsecureHTTP && lhs.timeout == rhs.timeout
-            && lhs.connectTimeout == rhs.connectTimeout && lhs.command == rhs.command
-            && lhs.credentials == rhs.credentials && lhs.override == rhs.override && lhs.prefix == rhs.prefix && lhs.expand == rhs.expand
-            && lhs.renames.map { "\($0.new)=\($0.name)" } == rhs.renames.map { "\($0.new)=\($0.name)" }
-            && lhs.templates.map { "\($0.source)=\($0.variable)" } == rhs.templates.map { "\($0.source)=\($0.variable)" } && lhs.json == rhs.json
-    }
-
     /// Parse `arguments` (without argv[0]) and `environment`. Everything after `--` (or the
     /// first non-option) is the command, passed on byte for byte.
     public static func parse(_ arguments: [String], environment: [String: String]) throws(RunFailure) -> RunOptions {
         var options = RunOptions()
-        options.server = environment["SECLAB_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
-        options.credentialFile = environment["SECLAB_MACHINE_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        options.caFile = environment["SECLAB_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        options.server = environment[EnvironmentNames.server].flatMap { $0.isEmpty ? nil : $0 }
+        options.credentialFile = environment[EnvironmentNames.machineKeyFile].flatMap { $0.isEmpty ? nil : $0 }
+        options.caFile = environment[EnvironmentNames.caFile].flatMap { $0.isEmpty ? nil : $0 }
         var index = 0
         func value(_ flag: String, _ inline: String?) throws(RunFailure) -> String {
             if let inline { return inline }
@@ -133,7 +123,7 @@ public struct RunOptions: Sendable, Equatable {
                 let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .usage("--env takes NEW=NAME, got '\(spec)'") }
                 guard !options.renames.contains(where: { $0.new == parts[0] }) else { throw .usage("--env \(parts[0])=… given twice") }
-                options.renames.append((parts[0], parts[1]))
+                options.renames.append(Rename(new: parts[0], name: parts[1]))
             case "--prefix":
                 guard options.prefix == nil else { throw .usage("--prefix given twice") }
                 let prefix = try value(flag, inline)
@@ -146,7 +136,7 @@ public struct RunOptions: Sendable, Equatable {
                 guard let equals = spec.lastIndex(of: "="), equals != spec.startIndex, spec.index(after: equals) != spec.endIndex else {
                     throw .usage("--template takes SRC=VAR, got '\(spec)'")
                 }
-                options.templates.append((String(spec[..<equals]), String(spec[spec.index(after: equals)...])))
+                options.templates.append(TemplateRequest(source: String(spec[..<equals]), variable: String(spec[spec.index(after: equals)...])))
             case "--json": options.json = true
             case "--only": options.only = (options.only ?? []) + (try list(try value(flag, inline), flag))
             case "--only-file":
@@ -159,7 +149,7 @@ public struct RunOptions: Sendable, Equatable {
                 guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
                     throw .usage("--file takes NAME or NAME=VAR, got '\(spec)'")
                 }
-                options.files.append((parts[0], parts.count == 2 ? parts[1] : parts[0]))
+                options.files.append(FileRequest(name: parts[0], variable: parts.count == 2 ? parts[1] : parts[0]))
             case "--files-dir": options.filesDirectory = try value(flag, inline)
             case "--keep-existing": options.keepExisting = true
             case "--allow-name": options.allowedNames.formUnion(try list(try value(flag, inline), flag))
@@ -217,4 +207,28 @@ public struct RunOptions: Sendable, Equatable {
         }
         return names
     }
+}
+
+/// `--file NAME[=VAR]`: deliver secret NAME as an in-memory file whose path goes into VAR.
+public struct FileRequest: Sendable, Equatable {
+    /// The stored secret name.
+    public var name: String
+    /// The variable that receives the file's path.
+    public var variable: String
+}
+
+/// `--env NEW=NAME`: deliver secret NAME as variable NEW (and not as NAME).
+public struct Rename: Sendable, Equatable {
+    /// The variable the child sees.
+    public var new: String
+    /// The stored secret name.
+    public var name: String
+}
+
+/// `--template SRC=VAR`: render template file SRC into an in-memory file whose path goes into VAR.
+public struct TemplateRequest: Sendable, Equatable {
+    /// The template file's path.
+    public var source: String
+    /// The variable that receives the rendered file's path.
+    public var variable: String
 }

@@ -137,7 +137,8 @@ public enum SeclabRunMain {
             if case .invalidURL = http { return .usage(http.description) }
             return RunFailure(RunExitCode.unreachable, http.description)
         case let .server(status, code, message, _):
-            if status == 401 || status == 403 || code == "auth_failed" || code == "unauthorized" {
+            // 403 as well: a machine may call only the pull, so a refusal there is its credential's.
+            if error.isAuthenticationFailure || status == 403 {
                 return RunFailure(RunExitCode.refused, "the server refused the machine credential (revoked, wrong, or for another server)",
                                   hint: "mint a new one with `seclab machine create VAULT --name LABEL`")
             }

@@ -284,7 +284,7 @@ enum JSONEscape {
 /// The `--template SRC=VAR` files of a run: read and parsed before the pull, rendered after it.
 enum TemplateFiles {
     /// Read and parse every template (at most 1 MiB each). Nothing is sent anywhere.
-    static func load(_ specs: [(source: String, variable: String)]) throws(RunFailure) -> [(source: String, variable: String, template: Template)] {
+    static func load(_ specs: [TemplateRequest]) throws(RunFailure) -> [(source: String, variable: String, template: Template)] {
         var out = [(source: String, variable: String, template: Template)]()
         var variables = Set<String>()
         for spec in specs {

@@ -109,12 +109,12 @@ import Testing
 
     @Test func renamesAndPrefixes() throws {
         let items = [Self.item("PG_URL", "u"), Self.item("TOKEN", "t")]
-        let renamed = try Renames.apply(items, renames: [("DATABASE_URL", "PG_URL"), ("ALSO", "PG_URL")], prefix: "APP_")
+        let renamed = try Renames.apply(items, renames: [Rename(new: "DATABASE_URL", name: "PG_URL"), Rename(new: "ALSO", name: "PG_URL")], prefix: "APP_")
         #expect(renamed.map(\.name) == ["DATABASE_URL", "ALSO", "APP_TOKEN"])
         #expect(renamed.map(\.storedName) == ["PG_URL", "PG_URL", "TOKEN"])
-        let missing = #expect(throws: RunFailure.self) { try Renames.apply(items, renames: [("X", "NOPE")], prefix: nil) }
+        let missing = #expect(throws: RunFailure.self) { try Renames.apply(items, renames: [Rename(new: "X", name: "NOPE")], prefix: nil) }
         #expect(missing?.code == RunExitCode.refused)
-        let clash = #expect(throws: RunFailure.self) { try Renames.apply(items, renames: [("TOKEN", "PG_URL")], prefix: nil) }
+        let clash = #expect(throws: RunFailure.self) { try Renames.apply(items, renames: [Rename(new: "TOKEN", name: "PG_URL")], prefix: nil) }
         #expect(clash?.code == RunExitCode.failure && clash?.message.contains("'TOKEN'") == true)
     }
 
