@@ -172,6 +172,7 @@ let package = Package(
             dependencies: [
                 "SeclabAPI",
                 "SeclabStore",
+                "SeclabOIDC",
                 "SeclabPrimitives",
                 "SeclabFormat",
                 "SeclabSRP",

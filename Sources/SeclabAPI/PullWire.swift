@@ -24,17 +24,26 @@ public enum PullWire {
 
     // MARK: request
 
-    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape).
-    public static func requestBody(keyRefs: [String]?) -> [UInt8] {
-        guard let keyRefs else { return Array("{}".utf8) }
+    /// `{}`, `{"key_refs":[…]}`, with `"oidc_token":"…"` when a CI identity token is sent
+    /// (issue 17 §3: in the body, never in a URL); key refs are base64url (no characters to escape).
+    public static func requestBody(keyRefs: [String]?, oidcToken: String? = nil) -> [UInt8] {
+        if keyRefs == nil, oidcToken == nil { return Array("{}".utf8) }
         var out: [UInt8] = [UInt8(ascii: "{")]
-        writeKey(MachinePullRequest.CodingKeys.keyRefs.stringValue, to: &out)
-        out.append(UInt8(ascii: "["))
-        for (index, ref) in keyRefs.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONText.writeString(ref, to: &out)
+        if let keyRefs {
+            writeKey(MachinePullRequest.CodingKeys.keyRefs.stringValue, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, ref) in keyRefs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.writeString(ref, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         }
-        out += "]}".utf8
+        if let oidcToken {
+            if keyRefs != nil { out.append(UInt8(ascii: ",")) }
+            writeKey(MachinePullRequest.CodingKeys.oidcToken.stringValue, to: &out)
+            JSONText.writeString(oidcToken, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
         return out
     }
 

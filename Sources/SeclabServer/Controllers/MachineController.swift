@@ -1,5 +1,6 @@
 import Hummingbird
 import SeclabAPI
+import SeclabOIDC
 import SeclabPrimitives
 import SeclabStore
 
@@ -17,7 +18,7 @@ struct MachineController {
     static func view(_ slot: SlotRecord) -> MachineSlotView {
         MachineSlotView(slotID: slot.slotID, encLabel: slot.encLabel ?? "", wrappedVK: slot.wrappedVK,
                         unwrapKeyEscrow: slot.unwrapKeyEscrow ?? "", createdAt: Clock.rfc3339(slot.createdAt),
-                        lastUsedAt: slot.lastUsedAt.map(Clock.rfc3339))
+                        lastUsedAt: slot.lastUsedAt.map(Clock.rfc3339), oidcBinding: PullState.binding(storageText: slot.oidcPolicy))
     }
 
     func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
@@ -27,15 +28,19 @@ struct MachineController {
         let body = try await JSONBody.decode(CreateMachineSlotRequest.self, from: request, limit: services.config.maxBodyBytes)
         // spec §6.2: the server keeps only crypto_pwhash_str(auth_secret, m1); the secret
         // itself is wiped with the request and never logged or stored.
+        // issue 17 §2: a binding is checked (trusted issuer, at least one claim) before any work.
+        let policy = try body.oidcBinding.map { try services.pull.policy(for: $0) }
         let secret = SecretBytes(copying: try WireCheck.bytes(body.authSecret, count: 32, field: "auth_secret"))
         let authHash = try await services.pull.authenticator.hash(secret)
         let now = Clock.nowMillis()
         let slot = SlotRecord(slotID: body.slotID, vaultID: vaultID, kind: .machine, accountID: nil, grantedBy: principal.accountID,
                               wrappedVK: body.wrappedVK, encLabel: body.encLabel, unwrapKeyEscrow: body.unwrapKeyEscrow,
-                              authHash: authHash, createdAt: now)
+                              authHash: authHash, createdAt: now, oidcPolicy: policy?.storageText)
         try await services.writeInVault(vaultID, principal: principal, need: .owner) { tx, _ in
             try await tx.insertSlot(slot)
-            try await tx.audit(Services.event(principal, "machine.create", context: context, vaultID: vaultID, slotID: slot.slotID, now: now))
+            // The policy is audited with the slot it binds (issue 17 §2).
+            try await tx.audit(Services.event(principal, "machine.create", context: context, vaultID: vaultID, slotID: slot.slotID,
+                                              detail: policy.map { "oidc_policy=\($0.storageText)" }, now: now))
         }
         return try JSONBody.response(Self.view(slot), status: .created)
     }

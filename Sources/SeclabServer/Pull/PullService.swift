@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SeclabAPI
+import SeclabOIDC
 import SeclabStore
 
 /// What the pull keeps between requests: the Argon2id verifier with its credential cache, the
@@ -12,15 +13,31 @@ final class PullState: Sendable {
     let cache: PullCache
     /// Group commit of the pulls' audit rows.
     let audit: PullAuditWriter
+    /// Checks the CI identity tokens of bound slots (issue 17); nil when no issuer is trusted.
+    let oidc: TokenVerifier?
+    /// The verifier's HTTP client (discovery documents and key sets), shut down with the server.
+    private let oidcFetcher: MetadataFetcher?
 
     init(config: ServerConfig, database: SeclabDatabase) throws {
         authenticator = try MachineAuthenticator(config: config)
         cache = PullCache(budgetBytes: config.pullCacheBytes)
         audit = PullAuditWriter(database: database)
+        if config.oidcIssuers.isEmpty {
+            oidc = nil
+            oidcFetcher = nil
+        } else {
+            let issuers = try config.oidcIssuers.map { text throws(OIDCError) in try IssuerURL(text) }
+            let fetcher = MetadataFetcher()
+            oidc = TokenVerifier(issuers: issuers, fetcher: fetcher)
+            oidcFetcher = fetcher
+        }
     }
 
-    /// Stop the Argon2id threads (the service group's shutdown).
-    func shutdown() async { await authenticator.shutdown() }
+    /// Stop the Argon2id threads and the OIDC fetcher (the service group's shutdown).
+    func shutdown() async {
+        await authenticator.shutdown()
+        try? await oidcFetcher?.shutdown()
+    }
 }
 
 /// `POST /v1/machine/pull` (spec §6.2): the only route a machine can call.
@@ -96,11 +113,17 @@ struct PullService {
         if pullState.hasFailures {
             try await services.database.write { tx in try await tx.clearFailures(keys: [throttleKey]) }
         }
+        // A slot bound to a CI identity (issue 17) pulls only with a token its policy accepts;
+        // unbound slots skip this entirely (their pulls are unchanged, byte for byte).
+        var identity: String?
+        if let policyText = knownSlot.oidcPolicy {
+            identity = try await checkIdentity(policyText: policyText, token: body.oidcToken, audit: audit)
+        }
         let keyRefs = body.keyRefs
         let (slot, items) = try await readItems(slot: knownSlot, keyRefs: keyRefs)
         state.cache.remember(slot)
         let pullRow = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
-                                clientAddress: address, authHash: slot.authHash)
+                                clientAddress: address, authHash: slot.authHash, detail: identity)
         // The audit row is written only while the slot still exists with the hash we verified:
         // a revocation committed through any replica since the read above refuses this pull,
         // and nothing is sent unless the audit row committed (fail closed).
@@ -167,7 +190,8 @@ struct PullService {
     /// items as the database says).
     private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKey: ThrottleKey,
                           now: Int64, address: String?) async throws -> Response? {
-        guard let slot = state.cache.slot(credential.slotID),
+        // A bound slot never skips its token check (issue 17): it always takes the full path.
+        guard let slot = state.cache.slot(credential.slotID), slot.oidcPolicy == nil,
               state.authenticator.cachedHash(credential, now: now) == slot.authHash,
               let items = state.cache.lookup(vaultID: slot.vaultID, revision: slot.revision) else { return nil }
         // Only "everything" pulls: an `only` pull reads its items anyway. The body is tiny.
