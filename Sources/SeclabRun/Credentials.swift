@@ -101,7 +101,7 @@ enum Credentials {
     /// time is one pull's, not one per vault. Failures are reported for the first failing
     /// credential in command-line order, naming it when there are several.
     static func pullAll(_ credentials: [(source: CredentialSource, credential: MachineCredential)], server: String,
-                        http: HTTPClientOptions, only: [ItemName]?) throws(RunFailure) -> [[OpenedItem]] {
+                        http: HTTPClientOptions, only: [ItemName]?, oidcToken: String? = nil) throws(RunFailure) -> [[OpenedItem]] {
         var clients = [APIClient]()
         for _ in credentials {
             do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw SeclabRunMain.failure(for: error) }
@@ -110,7 +110,8 @@ enum Credentials {
         results.withUnsafeMutableBufferPointer { results in
             Concurrently.run(count: credentials.count) { index in
                 do throws(ClientError) {
-                    results[index] = .success(try MachinePull.pull(credentials[index].credential, client: clients[index], only: only))
+                    results[index] = .success(try MachinePull.pull(credentials[index].credential, client: clients[index], only: only,
+                                                                      oidcToken: oidcToken))
                 } catch {
                     results[index] = .failure(error)
                 }
@@ -220,7 +221,13 @@ extension Credentials {
             credentials.append((source, credential))
         }
         let single = credentials.count == 1
-        let pulls = try pullAll(credentials, server: options.server ?? "", http: http, only: single ? only : nil)
+        let server = options.server ?? ""
+        // issue 17 §3: the CI job's identity token, when the job has one, goes with every pull
+        // (in the body, never a URL); a slot bound to a CI identity refuses a pull without it.
+        let token = try CIIdentityToken.acquire(server: server, environment: environment, send: { request throws(HTTPError) in
+            try HTTPClient(options: http).send(request)
+        }, readFile: SeclabRunMain.readSmallFile)
+        let pulls = try pullAll(credentials, server: server, http: http, only: single ? only : nil, oidcToken: token?.value)
         let wanted = single ? nil : only.map { Set($0.map(\.string)) }
         let items = try merge(zip(credentials, pulls).map { (source: $0.source.label, items: $1) }, override: options.override, only: wanted)
         if let only, !single {
