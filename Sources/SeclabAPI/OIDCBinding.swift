@@ -34,8 +34,8 @@ public struct OIDCBinding: Codable, Sendable, Equatable {
         }
         guard claims.count <= 16 else { throw APIValidationError(field: "\(field).claims", reason: "at most 16 claims") }
         for (index, claim) in claims.enumerated() {
-            guard !claim.key.isEmpty, claim.key.utf8.count <= 128, !claim.pattern.isEmpty, claim.pattern.utf8.count <= 512 else {
-                throw APIValidationError(field: "\(field).claims[\(index)]", reason: "key 1 to 128 and pattern 1 to 512 characters")
+            guard !claim.key.isEmpty, claim.key.utf8.count <= 64, !claim.pattern.isEmpty, claim.pattern.utf8.count <= 512 else {
+                throw APIValidationError(field: "\(field).claims[\(index)]", reason: "key 1 to 64 and pattern 1 to 512 characters")
             }
         }
     }

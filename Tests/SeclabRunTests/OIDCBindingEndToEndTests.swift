@@ -10,6 +10,8 @@ import Testing
 final class OIDCFixture: @unchecked Sendable {
     let idp: LocalIdentityProvider
     let server: ServerProcess
+    /// The servers pulls may go through: `server` alone, or two replicas of one PostgreSQL database.
+    let replicas: [ServerProcess]
     let configDirectory: URL
     let passphrase = "fixture passphrase for the OIDC binding tests"
     let secret = "tok_live_oidc_bound_31d7"
@@ -18,13 +20,22 @@ final class OIDCFixture: @unchecked Sendable {
     /// The server's origin: the default audience on both sides.
     var origin: String { server.baseURL }
 
-    static let shared = Task { try await OIDCFixture() }
+    static let shared = Task { try await OIDCFixture(postgres: nil) }
+    /// Two replicas on one PostgreSQL database (when the test cluster is there).
+    static let replicated = Task { try await OIDCFixture(postgres: try PostgresTestDatabase().url) }
 
-    private init() async throws {
+    private init(postgres: String?) async throws {
         idp = try await LocalIdentityProvider.start()
         // Aggregated audit rows (refusals) are written each second, so the test sees them soon.
-        server = try ServerProcess(extraArguments: ["--oidc-issuer", idp.issuer], environment: ["SECLAB_AUDIT_WINDOW_SECONDS": "1"])
-        server.cleanUpAtExit()
+        let arguments = ["--oidc-issuer", idp.issuer] + (postgres.map { ["--database", $0] } ?? [])
+        var started = [ServerProcess]()
+        for _ in 0..<(postgres == nil ? 1 : 2) {
+            let replica = try ServerProcess(extraArguments: arguments, environment: ["SECLAB_AUDIT_WINDOW_SECONDS": "1"])
+            replica.cleanUpAtExit()
+            started.append(replica)
+        }
+        replicas = started
+        server = started[0]
         configDirectory = server.directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try await seclabChecked(["account", "create", "--email", "oidc-tests@example.test"])
@@ -62,8 +73,8 @@ final class OIDCFixture: @unchecked Sendable {
     }
 
     /// `seclab-run -- /bin/sh -c 'echo "$API_TOKEN"; env'` with `credential` and `extra` variables.
-    func run(credential: String, _ extra: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        var environment = ["SECLAB_SERVER": server.baseURL, "SECLAB_MACHINE_KEY": credential,
+    func run(credential: String, _ extra: [String: String] = [:], via replica: Int = 0) async throws -> (status: Int32, stdout: String, stderr: String) {
+        var environment = ["SECLAB_SERVER": replicas[replica].baseURL, "SECLAB_MACHINE_KEY": credential,
                            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": server.directory.path]
         environment.merge(extra) { $1 }
         let fixed = environment
@@ -219,5 +230,30 @@ final class OIDCFixture: @unchecked Sendable {
         let persisted = String(decoding: f.server.persistedBytes(), as: UTF8.self)
         #expect(!persisted.contains(signature) && !f.server.log().contains(signature))
         #expect(!persisted.contains(String(refused.split(separator: ".").last ?? "")))
+    }
+}
+
+/// Issue 17 on PostgreSQL with two replicas: a slot bound through one replica is enforced by
+/// both (the policy lives in the database, the verifier in each replica).
+@Suite(.serialized, .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.skipReason)))
+struct OIDCBindingReplicaTests {
+    @Test func eitherReplicaEnforcesThePolicy() async throws {
+        let f = try await OIDCFixture.replicated.value
+        #expect(f.replicas.count == 2 && f.replicas[0].baseURL != f.replicas[1].baseURL)
+        for replica in 0..<2 {
+            // The audience is the origin the owner's CLI bound (replica 0's); SECLAB_OIDC_AUDIENCE
+            // is what a job behind a load balancer would set.
+            let audience = f.replicas[0].baseURL
+            let good = try await f.idp.token(audience: .string(audience))
+            let pulled = try await f.run(credential: f.bound, ["SECLAB_OIDC_TOKEN": good], via: replica)
+            #expect(pulled.status == 0, "replica \(replica): \(pulled.stderr)")
+            #expect(pulled.stdout.contains("value=\(f.secret)"))
+            let none = try await f.run(credential: f.bound, via: replica)
+            #expect(none.status == 123 && none.stderr.contains("id-token: write"), "replica \(replica): \(none.stderr)")
+            let fork = try await f.idp.token(LocalIdentityProvider.githubClaims(repository: "evil/app"), audience: .string(audience))
+            let refused = try await f.run(credential: f.bound, ["SECLAB_OIDC_TOKEN": fork], via: replica)
+            #expect(refused.status == 123 && refused.stderr.contains("oidc_claim_mismatch"), "replica \(replica): \(refused.stderr)")
+            #expect(try await f.run(credential: f.unbound, via: replica).status == 0)
+        }
     }
 }
