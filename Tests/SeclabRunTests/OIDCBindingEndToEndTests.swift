@@ -89,6 +89,20 @@ final class OIDCFixture: @unchecked Sendable {
 @Suite(.serialized) struct OIDCBindingEndToEndTests {
     func fixture() async throws -> OIDCFixture { try await OIDCFixture.shared.value }
 
+    /// A mistyped issuer stops the server at start, naming it (flag and environment alike).
+    @Test func theServerRefusesAnUnacceptableIssuer() async throws {
+        for (arguments, environment) in [(["--oidc-issuer", "http://issuer.example"], [String: String]()),
+                                         ([], ["SECLAB_OIDC_ISSUERS": "https://ok.example, http://issuer.example"])] {
+            do {
+                let server = try await OIDCFixture.offPool { try ServerProcess(extraArguments: arguments, environment: environment, timeout: 30) }
+                _ = server.stop()
+                Issue.record("seclab-server started with an http:// issuer off loopback")
+            } catch {
+                #expect("\(error)".contains("must use https://"), "\(error)")
+            }
+        }
+    }
+
     @Test func theBindingIsCheckedAtCreationAndListed() async throws {
         let f = try await fixture()
         let list = try await f.seclabChecked(["machine", "list", "ci"])
