@@ -43,15 +43,7 @@ extension PullService {
     /// and the claims the token made, marked unverified) and answered 403 with the reason's
     /// code; an issuer that cannot be reached is 503 `oidc_issuer_unavailable` (fail closed).
     func checkIdentity(policyText: String, token: String?, audit: AuditRecord) async throws -> String {
-        let result: Result<AuditedClaims, OIDCError>
-        do throws(OIDCError) {
-            let policy = try BindingPolicy(storageText: policyText)
-            guard let verifier = services.pull.oidc else { throw OIDCError.issuerNotTrusted(policy.issuer) }
-            result = .success(try await verifier.verify(token, policy: policy))
-        } catch {
-            result = .failure(error)
-        }
-        switch result {
+        switch await verifyIdentity(policyText: policyText, token: token) {
         case let .success(claims):
             return claims.auditText
         case let .failure(error):
@@ -66,6 +58,18 @@ extension PullService {
                 throw APIError(.serviceUnavailable, code: error.code, message: error.description, headers: [.retryAfter: "2"])
             }
             throw APIError(.forbidden, code: error.code, message: error.description)
+        }
+    }
+
+    /// The token check alone, without audit or answer: the warm path uses it and leaves every
+    /// refusal to the full path (which checks again, audits and answers).
+    func verifyIdentity(policyText: String, token: String?) async -> Result<AuditedClaims, OIDCError> {
+        do throws(OIDCError) {
+            let policy = try BindingPolicy(storageText: policyText)
+            guard let verifier = services.pull.oidc else { throw OIDCError.issuerNotTrusted(policy.issuer) }
+            return .success(try await verifier.verify(token, policy: policy))
+        } catch {
+            return .failure(error)
         }
     }
 }

@@ -188,16 +188,26 @@ struct PullService {
     /// for, and that neither the slot nor the address is throttled. If any of that fails,
     /// nothing was written and the pull takes the full path (which answers 401, 429 or fresh
     /// items as the database says).
+    /// A bound slot's token is verified here too (issue 17); a refused or missing one takes the
+    /// full path, which is the only place a refusal is audited and answered.
     private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKey: ThrottleKey,
                           now: Int64, address: String?) async throws -> Response? {
-        // A bound slot never skips its token check (issue 17): it always takes the full path.
-        guard let slot = state.cache.slot(credential.slotID), slot.oidcPolicy == nil,
+        guard let slot = state.cache.slot(credential.slotID),
               state.authenticator.cachedHash(credential, now: now) == slot.authHash,
               let items = state.cache.lookup(vaultID: slot.vaultID, revision: slot.revision) else { return nil }
         // Only "everything" pulls: an `only` pull reads its items anyway. The body is tiny.
-        guard body.readableBytesView.elementsEqual("{}".utf8) else { return nil }
+        var identity: String?
+        if let policyText = slot.oidcPolicy {
+            // A bound slot never skips its token check (issue 17): the token is verified here,
+            // and any refusal is left to the full path, which checks again, audits and answers.
+            guard let request = try? JSONBody.decode(MachinePullRequest.self, from: body), request.keyRefs == nil,
+                  case let .success(claims) = await verifyIdentity(policyText: policyText, token: request.oidcToken) else { return nil }
+            identity = claims.auditText
+        } else {
+            guard body.readableBytesView.elementsEqual("{}".utf8) else { return nil }
+        }
         let audit = PullAudit(time: now, slotID: slot.slotID, vaultID: slot.vaultID, keyRefs: [], clientAddress: address,
-                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKey: throttleKey)
+                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKey: throttleKey, detail: identity)
         guard try await state.audit.record(audit) else { return nil }
         services.metrics.credentialCache(hit: true)
         return PullResponse.answer(slot, items: items)
