@@ -45,6 +45,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Issue 17: JWS verification of CI identity tokens (server side and test IdP only) and
+        // the server's fetch of discovery documents and key sets.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Only the test identity provider names it (RSA key generation); jwt-kit brings it anyway.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         // MARK: C modules
@@ -153,11 +159,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Issue 17: CI identity tokens (OIDC) bound to machine slots. Server side only: seclab-run
+        // never links it (it only forwards a token string).
+        .target(
+            name: "SeclabOIDC",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SeclabServer",
             dependencies: [
                 "SeclabAPI",
                 "SeclabStore",
+                "SeclabOIDC",
                 "SeclabPrimitives",
                 "SeclabFormat",
                 "SeclabSRP",
@@ -222,6 +239,26 @@ let package = Package(
             path: "Tests/SeclabTestSupport",
             swiftSettings: strictSettings
         ),
+        // Issue 17: a local OpenID Connect identity provider on loopback that mints real JWTs.
+        .target(
+            name: "SeclabOIDCTestSupport",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/SeclabOIDCTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SeclabOIDCTests",
+            dependencies: [
+                "SeclabOIDC", "SeclabOIDCTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SeclabCLITests",
             dependencies: ["SeclabTestSupport", "SeclabCLI", "SeclabClient", "SeclabOwner", "SeclabMachine", "SeclabKeys", "SeclabAPI", "SeclabFormat", "SeclabPrimitives"],
@@ -229,7 +266,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabRunTests",
-            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabTestSupport", "SeclabRun", "SeclabKeys", "SeclabFormat", "SeclabPrimitives",
+                           "SeclabHTTP", "SeclabOIDCTestSupport"],
             swiftSettings: strictSettings
         ),
         // The layering rules, on this manifest and every source file's imports.

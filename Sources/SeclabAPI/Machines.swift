@@ -10,14 +10,17 @@ public struct CreateMachineSlotRequest: ValidatedRequest, Equatable {
     public var unwrapKeyEscrow: String
     /// b64u 32 bytes. The server keeps only `crypto_pwhash_str(auth_secret, m1)`.
     public var authSecret: String
+    /// Optional CI identity binding (issue 17 §2); absent: an unbound slot, as before.
+    public var oidcBinding: OIDCBinding?
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", encLabel = "enc_label", wrappedVK = "wrapped_vk"
-        case unwrapKeyEscrow = "unwrap_key_escrow", authSecret = "auth_secret"
+        case unwrapKeyEscrow = "unwrap_key_escrow", authSecret = "auth_secret", oidcBinding = "oidc_binding"
     }
     /// Memberwise.
-    public init(slotID: String, encLabel: String, wrappedVK: String, unwrapKeyEscrow: String, authSecret: String) {
+    public init(slotID: String, encLabel: String, wrappedVK: String, unwrapKeyEscrow: String, authSecret: String,
+                oidcBinding: OIDCBinding? = nil) {
         self.slotID = slotID; self.encLabel = encLabel; self.wrappedVK = wrappedVK
-        self.unwrapKeyEscrow = unwrapKeyEscrow; self.authSecret = authSecret
+        self.unwrapKeyEscrow = unwrapKeyEscrow; self.authSecret = authSecret; self.oidcBinding = oidcBinding
     }
     /// Check structure.
     public func validate() throws(APIValidationError) {
@@ -26,6 +29,7 @@ public struct CreateMachineSlotRequest: ValidatedRequest, Equatable {
         try WireCheck.aeadBlob(wrappedVK, field: "wrapped_vk", maxPlaintext: WireLimits.maxKeyBytes)
         try WireCheck.hpkeWrap(unwrapKeyEscrow, field: "unwrap_key_escrow")
         try WireCheck.bytes(authSecret, count: 32, field: "auth_secret")
+        try oidcBinding?.validate(field: "oidc_binding")
     }
 }
 
@@ -43,14 +47,19 @@ public struct MachineSlotView: Codable, Sendable, Equatable {
     public var createdAt: String
     /// RFC 3339 time of the last successful pull, if any.
     public var lastUsedAt: String?
+    /// The slot's CI identity binding, absent when unbound (issue 17 §2).
+    public var oidcBinding: OIDCBinding?
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", encLabel = "enc_label", wrappedVK = "wrapped_vk"
         case unwrapKeyEscrow = "unwrap_key_escrow", createdAt = "created_at", lastUsedAt = "last_used_at"
+        case oidcBinding = "oidc_binding"
     }
     /// Memberwise.
-    public init(slotID: String, encLabel: String, wrappedVK: String, unwrapKeyEscrow: String, createdAt: String, lastUsedAt: String?) {
+    public init(slotID: String, encLabel: String, wrappedVK: String, unwrapKeyEscrow: String, createdAt: String, lastUsedAt: String?,
+                oidcBinding: OIDCBinding? = nil) {
         self.slotID = slotID; self.encLabel = encLabel; self.wrappedVK = wrappedVK
         self.unwrapKeyEscrow = unwrapKeyEscrow; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt
+        self.oidcBinding = oidcBinding
     }
 }
 
@@ -71,13 +80,23 @@ public struct MachinePullRequest: ValidatedRequest, Equatable {
     public var keyRefs: [String]?
     /// The vault revision the machine already holds (a conditional pull), or nil.
     public var ifRevision: Int64?
+    /// The CI job's OpenID Connect token, required by bound slots (docs/security.md, "CI
+    /// identity binding"); never logged.
+    public var oidcToken: String?
+    /// Longest token accepted (GitHub's are about 1–2 KiB).
+    public static let maxTokenBytes = 16 * 1024
     /// The wire names; `PullWire.requestBody` spells them from here.
-    enum CodingKeys: String, CodingKey { case keyRefs = "key_refs", ifRevision = "if_revision" }
+    enum CodingKeys: String, CodingKey { case keyRefs = "key_refs", ifRevision = "if_revision", oidcToken = "oidc_token" }
     /// Memberwise.
-    public init(keyRefs: [String]? = nil, ifRevision: Int64? = nil) { self.keyRefs = keyRefs; self.ifRevision = ifRevision }
+    public init(keyRefs: [String]? = nil, ifRevision: Int64? = nil, oidcToken: String? = nil) {
+        self.keyRefs = keyRefs; self.ifRevision = ifRevision; self.oidcToken = oidcToken
+    }
     /// Check structure.
     public func validate() throws(APIValidationError) {
         if let ifRevision, ifRevision < -1 { throw APIValidationError(field: "if_revision", reason: "a revision, or -1") }
+        if let oidcToken, oidcToken.isEmpty || oidcToken.utf8.count > Self.maxTokenBytes {
+            throw APIValidationError(field: "oidc_token", reason: "1 to \(Self.maxTokenBytes) characters")
+        }
         guard let keyRefs else { return }
         guard keyRefs.count <= WireLimits.maxKeyRefsPerRequest else {
             throw APIValidationError(field: "key_refs", reason: "at most \(WireLimits.maxKeyRefsPerRequest) entries")

@@ -24,24 +24,34 @@ public enum PullWire {
 
     // MARK: request
 
-    /// `{}` or `{"key_refs":[…]}`; key refs are base64url (no characters to escape). With
-    /// `ifRevision`, a conditional pull: `{"if_revision":N}` (issue 16 watch; always a full pull).
-    public static func requestBody(keyRefs: [String]?, ifRevision: Int64? = nil) -> [UInt8] {
-        if let ifRevision {
-            precondition(keyRefs == nil, "a conditional pull is always a full pull")
-            var out: [UInt8] = [UInt8(ascii: "{")]
-            writeKey(MachinePullRequest.CodingKeys.ifRevision.stringValue, to: &out)
-            return out + String(ifRevision).utf8 + [UInt8(ascii: "}")]
-        }
-        guard let keyRefs else { return Array("{}".utf8) }
+    /// `{}`, or an object of the fields given, in this order: `key_refs` (base64url, no
+    /// characters to escape), `if_revision` (a conditional pull, always a full pull: see
+    /// docs/seclab-run.md "Watch"), `oidc_token` (the CI identity token: in the body, never in a
+    /// URL; docs/security.md "CI identity binding").
+    public static func requestBody(keyRefs: [String]?, ifRevision: Int64? = nil, oidcToken: String? = nil) -> [UInt8] {
+        precondition(ifRevision == nil || keyRefs == nil, "a conditional pull is always a full pull")
+        if keyRefs == nil, ifRevision == nil, oidcToken == nil { return Array("{}".utf8) }
         var out: [UInt8] = [UInt8(ascii: "{")]
-        writeKey(MachinePullRequest.CodingKeys.keyRefs.stringValue, to: &out)
-        out.append(UInt8(ascii: "["))
-        for (index, ref) in keyRefs.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONText.writeString(ref, to: &out)
+        if let keyRefs {
+            writeKey(MachinePullRequest.CodingKeys.keyRefs.stringValue, to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, ref) in keyRefs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.writeString(ref, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         }
-        out += "]}".utf8
+        if let ifRevision {
+            if keyRefs != nil { out.append(UInt8(ascii: ",")) }
+            writeKey(MachinePullRequest.CodingKeys.ifRevision.stringValue, to: &out)
+            out += String(ifRevision).utf8
+        }
+        if let oidcToken {
+            if keyRefs != nil || ifRevision != nil { out.append(UInt8(ascii: ",")) }
+            writeKey(MachinePullRequest.CodingKeys.oidcToken.stringValue, to: &out)
+            JSONText.writeString(oidcToken, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
         return out
     }
 

@@ -66,9 +66,12 @@ struct Audit: ParsableCommand {
     struct Row: Encodable {
         let vault: String, time: String, action: String, actorKind: String, actorID: String?, outcome: String
         let slot: String?, secrets: [String], clientAddress: String?, count: Int, keyRefCount: Int
+        /// The row's short fact: a share's role, a binding set at creation, or a bound pull's CI
+        /// identity claims (issue 17 §4: verified, or a refused token's, marked unverified).
+        let detail: String?
         enum CodingKeys: String, CodingKey {
             case vault, time, action, actorKind = "actor_kind", actorID = "actor_id", outcome, slot, secrets, clientAddress = "client_address"
-            case count, keyRefCount = "key_ref_count"
+            case count, keyRefCount = "key_ref_count", detail
         }
     }
 
@@ -96,7 +99,7 @@ struct Audit: ParsableCommand {
                     rows.append(Row(vault: opened.name, time: r.event.time, action: r.event.action, actorKind: r.event.actorKind,
                                     actorID: actor, outcome: r.event.outcome, slot: r.slotLabel, secrets: r.itemNames,
                                     clientAddress: r.event.clientAddress, count: r.event.count ?? 1,
-                                    keyRefCount: r.event.keyRefCount ?? r.event.keyRefs.count))
+                                    keyRefCount: r.event.keyRefCount ?? r.event.keyRefs.count, detail: r.event.detail))
                 }
             }
             if output.json { try JSONOutput.print(rows); return }
@@ -108,6 +111,7 @@ struct Audit: ParsableCommand {
                     let more = row.keyRefCount > row.secrets.count ? " (+\(row.keyRefCount - row.secrets.count) more)" : ""
                     line += "\tsecrets: \(row.secrets.joined(separator: ","))\(more)"
                 }
+                if let detail = row.detail { line += "\t\(detail)" }
                 Terminal.output(line: line)
             }
         }

@@ -11,7 +11,7 @@ extension Machine {
     /// `seclab machine list VAULT`.
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a vault's machine credentials (labels, creation and last use).",
+            abstract: "List a vault's machine credentials (labels, creation, last use and any CI identity binding).",
             discussion: "Example: seclab machine list prod"
         )
 
@@ -26,7 +26,10 @@ extension Machine {
 
         struct Row: Encodable {
             let label: String, slotID: String, createdAt: String, lastUsedAt: String?
-            enum CodingKeys: String, CodingKey { case label, slotID = "slot_id", createdAt = "created_at", lastUsedAt = "last_used_at" }
+            let oidcBinding: OIDCBinding?
+            enum CodingKeys: String, CodingKey {
+                case label, slotID = "slot_id", createdAt = "created_at", lastUsedAt = "last_used_at", oidcBinding = "oidc_binding"
+            }
         }
 
         func run() throws {
@@ -34,9 +37,14 @@ extension Machine {
                 let opened = try owner { () throws(OwnerError) in try session.checkedVault(named: vault) }
                 let machines = try owner { () throws(OwnerError) in try session.listMachines(in: opened) }.sorted { $0.label < $1.label }
                 if output.json {
-                    try JSONOutput.print(machines.map { Row(label: $0.label, slotID: $0.slotID.text, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt) })
+                    try JSONOutput.print(machines.map {
+                        Row(label: $0.label, slotID: $0.slotID.text, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, oidcBinding: $0.binding)
+                    })
                 } else {
-                    for m in machines { Terminal.output(line: "\(m.label)\t\(m.createdAt)\t\(m.lastUsedAt ?? "never used")") }
+                    for m in machines {
+                        let bound = m.binding.map { "\tbound: \(MachineBinding.text($0))" } ?? ""
+                        Terminal.output(line: "\(m.label)\t\(m.createdAt)\t\(m.lastUsedAt ?? "never used")\(bound)")
+                    }
                 }
             }
         }

@@ -22,18 +22,21 @@ extension MachinePull {
     /// Why always full: under `--watch` and `--fallback` the body is what later runs open
     /// offline, and a full body serves every `--only` selection; `select` then applies the
     /// selection locally exactly as a two-request `only` pull would.
-    public static func pullServed(_ credential: MachineCredential, client: APIClient) throws(ClientError) -> ServedPull {
-        guard let served = try poll(credential, client: client, revision: -1) else {
+    public static func pullServed(_ credential: MachineCredential, client: APIClient, oidcToken: String? = nil) throws(ClientError) -> ServedPull {
+        guard let served = try poll(credential, client: client, revision: -1, oidcToken: oidcToken) else {
             throw .unexpectedResponse("POST /v1/machine/pull: the server said 'unchanged' to revision -1")
         }
         return served
     }
 
     /// A conditional pull (issue 16 watch): nil when the vault is still at `revision`, else the
-    /// full answer, verified exactly as `pull` verifies one.
-    public static func poll(_ credential: MachineCredential, client: APIClient, revision: Int64) throws(ClientError) -> ServedPull? {
+    /// full answer, verified exactly as `pull` verifies one. A slot bound to a CI identity
+    /// needs `oidcToken` on polls too.
+    public static func poll(_ credential: MachineCredential, client: APIClient, revision: Int64,
+                            oidcToken: String? = nil) throws(ClientError) -> ServedPull? {
         let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
-        let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: nil, ifRevision: revision),
+        let response = try client.raw("POST", "/v1/machine/pull",
+                                      jsonBytes: PullWire.requestBody(keyRefs: nil, ifRevision: revision, oidcToken: oidcToken),
                                       authorization: auth, idempotent: true)
         switch try answer(response.body) {
         case let .unchanged(current):

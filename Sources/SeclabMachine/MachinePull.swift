@@ -23,17 +23,20 @@ public enum MachinePull {
     /// Fail closed: any malformed field, any blob that does not open under its spec AAD, a
     /// name that does not match its key_ref, an item not asked for, or a duplicate, throws,
     /// and nothing is returned.
-    public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil) throws(ClientError) -> PulledVault {
+    /// `oidcToken`, when given, is the CI job's identity token, sent in the body of every
+    /// request (a slot bound to a CI identity refuses a pull without it, issue 17 §3).
+    public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil,
+                            oidcToken: String? = nil) throws(ClientError) -> PulledVault {
         let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
         // Round trip 1: everything, or (with `only`) keys only.
-        let first = try request(client, keyRefs: only == nil ? nil : [], auth: auth)
+        let first = try request(client, keyRefs: only == nil ? nil : [], auth: auth, oidcToken: oidcToken)
         let opened = try open(first, credential: credential)
         guard let only else {
             return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil))
         }
         let wanted = only.map { opened.cipher.keyRef(for: $0) }
         // Round trip 2: only the refs asked for.
-        let second = try request(client, keyRefs: wanted.map(\.text), auth: auth)
+        let second = try request(client, keyRefs: wanted.map(\.text), auth: auth, oidcToken: oidcToken)
         // The keys must not change between the two answers (a server cannot mix vaults).
         guard second.wrappedVK == first.wrappedVK, second.wrappedIndexKey == first.wrappedIndexKey,
               second.accountID == first.accountID, second.vaultID == first.vaultID else {
@@ -48,8 +51,9 @@ public enum MachinePull {
     }
 
     /// One `POST /v1/machine/pull` (idempotent: a read, safe to retry).
-    private static func request(_ client: APIClient, keyRefs: [String]?, auth: Authorization) throws(ClientError) -> MachinePullResponse {
-        let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: keyRefs),
+    private static func request(_ client: APIClient, keyRefs: [String]?, auth: Authorization,
+                                oidcToken: String?) throws(ClientError) -> MachinePullResponse {
+        let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: keyRefs, oidcToken: oidcToken),
                                       authorization: auth, idempotent: true)
         return try decode(response.body)
     }

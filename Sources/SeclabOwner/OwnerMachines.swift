@@ -1,5 +1,5 @@
 public import SeclabClient
-import SeclabAPI
+public import SeclabAPI
 public import SeclabFormat
 public import SeclabKeys
 import SeclabPrimitives
@@ -14,12 +14,15 @@ public struct MachineSummary: Sendable {
     public let createdAt: String
     /// RFC 3339 time of the last pull, if any.
     public let lastUsedAt: String?
+    /// The CI identity binding (issue 17 §2), nil when the slot is unbound.
+    public let binding: OIDCBinding?
 }
 
 extension OwnerSession {
     /// Mint a machine credential for one vault (spec §6.2): MK made here; the server gets the
     /// label and VK sealed, the owner's escrow of the unwrap key and `auth_secret` only.
-    public func createMachine(in vault: OwnerVault, label: String) throws(OwnerError) -> MachineCredential {
+    /// With `binding`, the slot pulls only with a CI identity token the binding accepts (issue 17 §2).
+    public func createMachine(in vault: OwnerVault, label: String, binding: OIDCBinding? = nil) throws(OwnerError) -> MachineCredential {
         guard vault.isOwner else { throw .notOwner("only the owner of vault '\(vault.name)' can create machine credentials") }
         guard !label.isEmpty else { throw .invalidInput("a machine label cannot be empty") }
         if try listMachines(in: vault).contains(where: { $0.label == label }) {
@@ -35,8 +38,11 @@ extension OwnerSession {
         let request = CreateMachineSlotRequest(slotID: slotID.text,
                                                encLabel: vault.vaultKey.sealMachineLabel(label, in: vault.context, slotID: slotID).text,
                                                wrappedVK: MachineSlot.wrap(vault.vaultKey, with: unwrapKey, in: vault.context, slotID: slotID).text,
-                                               unwrapKeyEscrow: escrow.text, authSecret: credential.authSecret.text)
-        do throws(APIValidationError) { try request.validate() } catch { throw .invalidInput("machine label: \(error.reason)") }
+                                               unwrapKeyEscrow: escrow.text, authSecret: credential.authSecret.text,
+                                               oidcBinding: binding)
+        do throws(APIValidationError) { try request.validate() } catch {
+            throw .invalidInput("\(error.field == "enc_label" ? "machine label" : error.field): \(error.reason)")
+        }
         let _: MachineSlotView = try call("vault '\(vault.name)'") { () throws(ClientError) in
             try client.send("POST", "\(vault.path)/machines", body: request, authorization: authorization, idempotent: false)
         }
@@ -46,7 +52,8 @@ extension OwnerSession {
     /// The vault's machine slots with their labels opened (owner only). Fails closed.
     public func listMachines(in vault: OwnerVault) throws(OwnerError) -> [MachineSummary] {
         try machineViews(vault).map { view throws(OwnerError) in
-            MachineSummary(slotID: try slotID(view, vault), label: try label(view, vault), createdAt: view.createdAt, lastUsedAt: view.lastUsedAt)
+            MachineSummary(slotID: try slotID(view, vault), label: try label(view, vault), createdAt: view.createdAt, lastUsedAt: view.lastUsedAt,
+                           binding: view.oidcBinding)
         }
     }
 

@@ -101,7 +101,7 @@ enum Credentials {
     /// time is one pull's, not one per vault. Failures are reported for the first failing
     /// credential in command-line order, naming it when there are several.
     static func pullAll(_ credentials: [(source: CredentialSource, credential: MachineCredential)], server: String,
-                        http: HTTPClientOptions, only: [ItemName]?) throws(RunFailure) -> [[OpenedItem]] {
+                        http: HTTPClientOptions, only: [ItemName]?, oidcToken: String? = nil) throws(RunFailure) -> [[OpenedItem]] {
         var clients = [APIClient]()
         for _ in credentials {
             do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw SeclabRunMain.failure(for: error) }
@@ -110,7 +110,8 @@ enum Credentials {
         results.withUnsafeMutableBufferPointer { results in
             Concurrently.run(count: credentials.count) { index in
                 do throws(ClientError) {
-                    results[index] = .success(try MachinePull.pull(credentials[index].credential, client: clients[index], only: only))
+                    results[index] = .success(try MachinePull.pull(credentials[index].credential, client: clients[index], only: only,
+                                                                      oidcToken: oidcToken))
                 } catch {
                     results[index] = .failure(error)
                 }
@@ -208,7 +209,9 @@ extension Credentials {
     static func gather(options: RunOptions, environment: [String: String], http: HTTPClientOptions, only: [ItemName]?) throws(RunFailure) -> [RunItem] {
         let credentials = try loadAll(options: options, environment: environment)
         let single = credentials.count == 1
-        let pulls = try pullAll(credentials, server: options.server ?? "", http: http, only: single ? only : nil)
+        let server = options.server ?? ""
+        let token = try identityToken(server: server, environment: environment, http: http)
+        let pulls = try pullAll(credentials, server: server, http: http, only: single ? only : nil, oidcToken: token)
         let wanted = single ? nil : only.map { Set($0.map(\.string)) }
         let items = try merge(zip(credentials, pulls).map { (source: $0.source.label, items: $1) }, override: options.override, only: wanted)
         if let only, !single {
@@ -218,6 +221,16 @@ extension Credentials {
             }
         }
         return items
+    }
+
+    /// The CI job's identity token, when the job has one: it goes with every pull (in the
+    /// body, never a URL); a slot bound to a CI identity refuses a pull without it
+    /// (docs/security.md, "CI identity binding"). Asked for again by every watch poll, since
+    /// such tokens live minutes.
+    static func identityToken(server: String, environment: [String: String], http: HTTPClientOptions) throws(RunFailure) -> String? {
+        try CIIdentityToken.acquire(server: server, environment: environment, send: { request throws(HTTPError) in
+            try HTTPClient(options: http).send(request)
+        }, readFile: SeclabRunMain.readSmallFile)?.value
     }
 
     /// Every credential of this run, read and parsed (a v1 credential is warned about).

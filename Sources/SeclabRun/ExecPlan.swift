@@ -60,6 +60,8 @@ public struct ExecPlan: Sendable {
             let text = String(decoding: name, as: UTF8.self)
             // Why: every credential variable used is scrubbed, not only the default ones (issue 16 item 1).
             if EnvironmentPolicy.removedFromChild.contains(text) || options.credentialVariables.contains(text) { continue }
+            // issue 17 §3: the CI identity token is a bearer secret for its lifetime; the child never sees it.
+            if CIIdentityToken.removedFromChild.contains(text) { continue }
             position[key] = environment.count
             environment.append((name, Array(entry[(equals + 1)...])))
         }

@@ -142,11 +142,13 @@ extension SeclabRunMain {
     /// sealed into the fallback file), or, when the server cannot be reached (the 124 cases
     /// only), the fallback file. Never the file on 401/403 (that record is removed instead),
     /// never on an integrity failure.
-    static func firstServedPull(_ credential: MachineCredential, options: RunOptions, http: HTTPClientOptions,
-                                store: inout FallbackStore?) throws(RunFailure) -> ServedPull {
+    static func firstServedPull(_ credential: MachineCredential, options: RunOptions, environment: [String: String],
+                                http: HTTPClientOptions, store: inout FallbackStore?) throws(RunFailure) -> ServedPull {
+        // A CI identity token is the job's own business: failing to get one is never "unreachable".
+        let token = try Credentials.identityToken(server: options.server ?? "", environment: environment, http: http)
         do {
             let client = try APIClient(baseURL: options.server ?? "", options: http)
-            let served = try MachinePull.pullServed(credential, client: client)
+            let served = try MachinePull.pullServed(credential, client: client, oidcToken: token)
             store?.save(served, credential: credential)
             return served
         } catch {

@@ -90,7 +90,7 @@ public enum SeclabRunMain {
                 throw .usage("--watch and --fallback take one credential in this version (\(credentials.count) given)",
                              hint: "run one seclab-run per vault, or drop --watch/--fallback")
             }
-            let first = try firstServedPull(credential, options: options, http: http, store: &store)
+            let first = try firstServedPull(credential, options: options, environment: environment, http: http, store: &store)
             let vault: PulledVault
             do { vault = try MachinePull.select(first.vault, only: only) } catch { throw failure(for: error) }
             items = vault.items.map { RunItem(name: $0.name.string, storedName: $0.name.string, value: $0.value, source: source.label) }
@@ -117,7 +117,7 @@ public enum SeclabRunMain {
 
         if options.watching.watch, let watching {
             return try runWatching(first: watching.served, items: watching.items, credential: watching.credential, only: only,
-                                   options: options, inherited: inherited, store: store, http: http)
+                                   options: options, environment: environment, inherited: inherited, store: store, http: http)
         }
 
         let supervise = options.mask || options.filesDirectory != nil
@@ -156,6 +156,15 @@ public enum SeclabRunMain {
             if case .invalidURL = http { return .usage(http.description) }
             return RunFailure(RunExitCode.unreachable, http.description)
         case let .server(status, code, message, _):
+            // A slot bound to a CI identity (issue 17 §3): say what the job must add, or why its token was refused.
+            if status == 403, code == "oidc_token_missing" {
+                return RunFailure(RunExitCode.refused, "this machine credential is bound to a CI identity and no OIDC token was available",
+                                  hint: "GitHub Actions: add `permissions: id-token: write` to the job; GitLab CI: add `id_tokens:` and pass it as SECLAB_OIDC_TOKEN (or SECLAB_OIDC_TOKEN_FILE)")
+            }
+            if status == 403, code.hasPrefix("oidc_") {
+                return RunFailure(RunExitCode.refused, "the server refused this job's CI identity token (\(code)): \(message)",
+                                  hint: "check the claims bound with `seclab machine list VAULT` against the job (repository, ref, environment)")
+            }
             // 403 as well: a machine may call only the pull, so a refusal there is its credential's.
             if error.isAuthenticationFailure || status == 403 {
                 return RunFailure(RunExitCode.refused, "the server refused the machine credential (revoked, wrong, or for another server)",

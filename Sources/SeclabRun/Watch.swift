@@ -104,14 +104,17 @@ final class Watcher: @unchecked Sendable {
     let only: [ItemName]?
     let options: RunOptions
     let inherited: [[UInt8]]
+    /// The CI identity token for each poll (a bound slot refuses a poll without one).
+    let identityToken: () throws(RunFailure) -> String?
     var store: FallbackStore?
     private var revision: Int64?
     private var lastBody: [UInt8]
     private var sealedAt: Int64
 
     init(hook: WatchHook, first: ServedPull, credential: MachineCredential, client: APIClient, only: [ItemName]?,
-         options: RunOptions, inherited: [[UInt8]], store: FallbackStore?) {
+         options: RunOptions, inherited: [[UInt8]], store: FallbackStore?, identityToken: @escaping () throws(RunFailure) -> String?) {
         self.hook = hook; self.credential = credential; self.client = client; self.only = only
+        self.identityToken = identityToken
         self.options = options; self.inherited = inherited; self.store = store
         revision = first.revision
         lastBody = first.body
@@ -156,8 +159,13 @@ final class Watcher: @unchecked Sendable {
 
     func pollOnce() {
         let served: ServedPull?
+        let token: String?
+        do { token = try identityToken() } catch {
+            warn("\(error.message); COMMAND keeps running; next poll in about \(Int(options.watching.interval)) s")
+            return
+        }
         do {
-            served = try MachinePull.poll(credential, client: client, revision: revision ?? -1)
+            served = try MachinePull.poll(credential, client: client, revision: revision ?? -1, oidcToken: token)
         } catch {
             let failure = SeclabRunMain.failure(for: error)
             if case let .server(status, _, _, _) = error, status == 401 || status == 403 {
@@ -205,15 +213,19 @@ extension SeclabRunMain {
     /// or, with `--watch-signal`, rewrite its files and signal it. Returns COMMAND's exit code
     /// once it exits on its own (or is stopped from outside).
     static func runWatching(first: ServedPull, items: [OpenedItem], credential: MachineCredential, only: [ItemName]?,
-                            options: RunOptions, inherited: [[UInt8]], store: FallbackStore?, http: HTTPClientOptions) throws(RunFailure) -> Int32 {
+                            options: RunOptions, environment: [String: String], inherited: [[UInt8]], store: FallbackStore?,
+                            http: HTTPClientOptions) throws(RunFailure) -> Int32 {
         let hook = try WatchHook(items: items, stopTimeout: options.watching.stopTimeout, signal: options.watching.signal)
         // A poll gives up within one interval (or --timeout, if shorter): the next one is due then.
         var pollHTTP = http
         pollHTTP.totalTimeout = min(http.totalTimeout, options.watching.interval)
         let client: APIClient
         do { client = try APIClient(baseURL: options.server ?? "", options: pollHTTP) } catch { throw failure(for: error) }
+        let server = options.server ?? ""
         try Watcher(hook: hook, first: first, credential: credential, client: client, only: only, options: options,
-                    inherited: inherited, store: store).start()
+                    inherited: inherited, store: store, identityToken: { () throws(RunFailure) -> String? in
+                        try Credentials.identityToken(server: server, environment: environment, http: pollHTTP)
+                    }).start()
         var items = items
         while true {
             var plan = try plan(for: items, options: options, inherited: inherited)

@@ -70,7 +70,7 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     LoginController(services: services).register(on: router)
     VaultController(services: services).register(on: sessions)
     InvitationController(services: services).register(on: sessions)
-    MachineController(services: services).register(on: router)
+    MachineController(services: services).register(on: sessions)
     PullController(services: services).register(on: router)
     ItemController(services: services).register(on: sessions)
     AuditController(services: services).register(on: sessions)

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Hummingbird
 import Logging
+import SeclabOIDC
 import SeclabStore
 import SeclabVersion
 #if canImport(Glibc)
@@ -39,7 +40,8 @@ public struct Serve: AsyncParsableCommand {
             failures, throttles and denials are written as one counted row per window), \
             SECLAB_REKEY_CONCURRENCY (default 1), SECLAB_HEAVY_READ_CONCURRENCY (default 4: whole-vault \
             reads at once), SECLAB_DB_TIMEOUT_MS (default 3000: the deadline of every \
-            database statement and connection checkout; past it a request answers 503 with Retry-After). \
+            database statement and connection checkout; past it a request answers 503 with Retry-After), \
+            SECLAB_OIDC_ISSUERS (comma-separated trusted OpenID Connect issuers, like --oidc-issuer). \
             Flags win over the environment.
             """
     )
@@ -65,6 +67,12 @@ public struct Serve: AsyncParsableCommand {
         "A reverse proxy (address or CIDR) whose X-Forwarded-For/Forwarded headers name the client; repeatable.",
         valueName: "CIDR"))
     public var trustedProxies: [String] = []
+
+    /// Trusted OpenID Connect issuers (issue 17 §1).
+    @Option(name: .customLong("oidc-issuer"), help: ArgumentHelp(
+        "A trusted OpenID Connect issuer (https://, or http:// on loopback) machine slots may be bound to; repeatable.",
+        valueName: "URL"))
+    public var oidcIssuers: [String] = []
 
     /// Vault size limit, items.
     @Option(name: .customLong("vault-max-items"), help: "Most live items in one vault (default 10000).")
@@ -132,6 +140,14 @@ public struct Serve: AsyncParsableCommand {
         let proxies = trustedProxies.isEmpty
             ? (Self.environment("SECLAB_TRUSTED_PROXIES")?.split(separator: ",").map(String.init) ?? []) : trustedProxies
         do { try config.setTrustedProxies(proxies) } catch { throw ValidationError(error.description) }
+        // Why checked here: a typo in an issuer would otherwise surface only as refused pulls.
+        let issuerTexts = oidcIssuers.isEmpty
+            ? (Self.environment("SECLAB_OIDC_ISSUERS")?.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty } ?? [])
+            : oidcIssuers
+        for text in issuerTexts {
+            do { _ = try IssuerURL(text) } catch { throw ValidationError("--oidc-issuer: \(error.description)") }
+        }
+        config.oidcIssuers = issuerTexts
         config.vaultMaxItems = try Self.number(vaultMaxItems, env: "SECLAB_VAULT_MAX_ITEMS", flag: "--vault-max-items",
                                                range: 1...10_000_000, default: config.vaultMaxItems)
         config.vaultMaxBytes = try Self.number(vaultMaxBytes, env: "SECLAB_VAULT_MAX_BYTES", flag: "--vault-max-bytes",

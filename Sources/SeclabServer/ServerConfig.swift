@@ -48,6 +48,10 @@ public struct ServerConfig: Sendable {
     /// Backoff for failed authentications from one client address, whatever the identity: a
     /// much higher threshold, since many clients can share an address (NAT, CI runners).
     public var addressThrottle = ThrottlePolicy(freeFailures: 100, maxDelayMillis: 5 * 60_000)
+    /// Trusted OpenID Connect issuers (`--oidc-issuer`, `SECLAB_OIDC_ISSUERS`), exactly as
+    /// configured: a bound slot's issuer must be one of them (issue 17 §1). Checked by
+    /// `SeclabOIDC.IssuerURL` when the server starts.
+    public var oidcIssuers: [String] = []
     /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (`--trusted-proxy`).
     var trustedProxies: [CIDRRange] = []
 

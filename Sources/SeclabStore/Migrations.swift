@@ -152,6 +152,12 @@ enum Migrations {
                 "ALTER TABLE audit_events ADD COLUMN occurrences BIGINT NOT NULL DEFAULT 1",
                 "ALTER TABLE audit_events ADD COLUMN key_ref_count BIGINT NOT NULL DEFAULT 0",
             ],
+            // 5 (issue 17 §2): a machine slot may be bound to a CI identity. `oidc_policy` is the
+            // binding's canonical JSON text (SeclabOIDC.BindingPolicy.storageText), fixed at
+            // creation; NULL for every slot made before, which stays unbound.
+            [
+                "ALTER TABLE slots ADD COLUMN oidc_policy TEXT",
+            ],
         ]
     }
 }

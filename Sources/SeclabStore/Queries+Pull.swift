@@ -1,3 +1,4 @@
+import SeclabAPI
 import SQLKit
 
 /// What a machine pull needs before it authenticates, read in one statement: the throttle of
@@ -26,6 +27,8 @@ public struct MachinePullState: Sendable, Equatable {
         public var authHash: String
         /// The vault's revision (see migration 2).
         public var revision: Int64
+        /// The slot's CI identity binding (storage text), nil when unbound (migration 5).
+        public var oidcPolicy: String? = nil
     }
 }
 
@@ -40,9 +43,11 @@ private struct PullStateRow: Decodable {
     var wrappedIndexKey: String?
     var authHash: String?
     var revision: Int64?
+    var oidcPolicy: String?
     enum CodingKeys: String, CodingKey {
         case blockedUntil = "blocked_until", failures, slotID = "slot_id", vaultID = "vault_id", ownerAccountID = "owner_account_id"
         case wrappedVK = "wrapped_vk", wrappedIndexKey = "wrapped_index_key", authHash = "auth_hash", revision
+        case oidcPolicy = "oidc_policy"
     }
 }
 
@@ -54,7 +59,7 @@ extension Transaction {
         let row = try await sql.raw("""
             SELECT (SELECT MAX(blocked_until) FROM throttles WHERE throttle_key = \(bind: key)) AS blocked_until,
                 (SELECT MAX(failures) FROM throttles WHERE throttle_key = \(bind: key)) AS failures,
-                s.slot_id, s.vault_id, v.owner_account_id, s.wrapped_vk, v.wrapped_index_key, s.auth_hash, v.revision
+                s.slot_id, s.vault_id, v.owner_account_id, s.wrapped_vk, v.wrapped_index_key, s.auth_hash, v.revision, s.oidc_policy
             FROM (SELECT 1 AS probe) AS p
             LEFT JOIN slots s ON s.slot_id = \(bind: slotID) AND s.kind = 'machine'
             LEFT JOIN vaults v ON v.vault_id = s.vault_id AND v.deleted_at IS NULL
@@ -64,7 +69,7 @@ extension Transaction {
         if let slotID = row.slotID, let vaultID = row.vaultID, let owner = row.ownerAccountID, let wrappedVK = row.wrappedVK,
            let wrappedIndexKey = row.wrappedIndexKey, let authHash = row.authHash, let revision = row.revision {
             slot = .init(slotID: slotID, vaultID: vaultID, ownerAccountID: owner, wrappedVK: wrappedVK,
-                         wrappedIndexKey: wrappedIndexKey, authHash: authHash, revision: revision)
+                         wrappedIndexKey: wrappedIndexKey, authHash: authHash, revision: revision, oidcPolicy: row.oidcPolicy)
         }
         return MachinePullState(blockedUntil: row.blockedUntil, hasFailures: (row.failures ?? 0) > 0, slot: slot)
     }
@@ -97,14 +102,16 @@ public struct PullAudit: Sendable {
     public var expectedRevision: Int64?
     /// The throttle key that must not be blocked at `time`, or nil when the pull already checked it.
     public var throttleKey: ThrottleKey?
+    /// The audit row's `detail`: a bound slot's verified CI identity claims (issue 17 §4), nil otherwise.
+    public var detail: String?
 
     /// Memberwise; `keyRefs` is cut to its first `AuditRecord.maxKeyRefs` (issue 12 §8: a row's size is bounded).
     public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String,
-                expectedRevision: Int64? = nil, throttleKey: ThrottleKey? = nil) {
+                expectedRevision: Int64? = nil, throttleKey: ThrottleKey? = nil, detail: String? = nil) {
         self.time = time; self.slotID = slotID; self.vaultID = vaultID
         self.keyRefs = keyRefs.prefix(AuditRecord.maxKeyRefs).joined(separator: ","); self.keyRefCount = Int64(keyRefs.count)
         self.clientAddress = clientAddress; self.authHash = authHash
-        self.expectedRevision = expectedRevision; self.throttleKey = throttleKey
+        self.expectedRevision = expectedRevision; self.throttleKey = throttleKey; self.detail = detail
     }
 
     /// What the statement answers per row: rows with the same slot and address answer alike.
@@ -147,14 +154,16 @@ extension Transaction {
             // not portable between the two engines.
             return """
                 (\(bind: pull.time), \(bind: pull.slotID), \(bind: pull.vaultID), \(bind: pull.keyRefs), \(bind: pull.clientAddress), \
-                \(bind: pull.authHash), \(bind: pull.expectedRevision ?? -1), \(bind: pull.throttleKey?.text), \(bind: pull.keyRefCount))
+                \(bind: pull.authHash), \(bind: pull.expectedRevision ?? -1), \(bind: pull.throttleKey?.text), \(bind: pull.keyRefCount), \(bind: pull.detail))
                 """
         }.joined(separator: ", ")
-        // VALUES columns are named column1…column9 on both SQLite and PostgreSQL.
+        // VALUES columns are named column1…column10 on both SQLite and PostgreSQL.
         let written = try await sql.raw("""
             INSERT INTO audit_events (time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs,
-                                      client_address, outcome, occurrences, key_ref_count)
-            SELECT b.column1, b.column2, 'machine', 'machine.pull', b.column3, b.column2, NULL, b.column4, b.column5, 'ok', 1, b.column9
+                                      client_address, outcome, occurrences, key_ref_count, detail)
+            SELECT b.column1, b.column2, '\(unsafeRaw: AuditActorKind.machine.rawValue)', '\(unsafeRaw: AuditAction.machinePull.rawValue)',
+                   b.column3, b.column2, NULL, b.column4, b.column5, '\(unsafeRaw: AuditOutcome.ok.rawValue)', 1, b.column9,
+                   b.column10
             FROM (VALUES \(rows)) AS b
             WHERE EXISTS (SELECT 1 FROM slots s JOIN vaults v ON v.vault_id = s.vault_id
                           WHERE s.slot_id = b.column2 AND s.kind = 'machine' AND s.auth_hash = b.column6 AND v.deleted_at IS NULL

@@ -90,10 +90,10 @@ extension Transaction {
         do {
             try await sql.raw("""
                 INSERT INTO slots (slot_id, vault_id, kind, account_id, granted_by, wrapped_vk, enc_label, unwrap_key_escrow,
-                                   auth_hash, created_at, role, accepted_at)
+                                   auth_hash, created_at, role, accepted_at, oidc_policy)
                 VALUES (\(bind: slot.slotID), \(bind: slot.vaultID), \(bind: slot.kind), \(bind: slot.accountID),
                         \(bind: slot.grantedBy), \(bind: slot.wrappedVK), \(bind: slot.encLabel), \(bind: slot.unwrapKeyEscrow),
-                        \(bind: slot.authHash), \(bind: slot.createdAt), \(bind: slot.role), \(bind: slot.acceptedAt))
+                        \(bind: slot.authHash), \(bind: slot.createdAt), \(bind: slot.role), \(bind: slot.acceptedAt), \(bind: slot.oidcPolicy))
                 """).run()
         } catch { throw StoreError.duplicate("slot_id") }
     }
@@ -196,7 +196,7 @@ extension Transaction {
     public func machineSlots(vaultID: String) async throws -> [SlotRecord] {
         try await sql.raw("""
             SELECT s.slot_id, s.vault_id, s.kind, s.account_id, s.granted_by, s.wrapped_vk, s.enc_label, s.unwrap_key_escrow,
-                s.auth_hash, s.created_at,
+                s.auth_hash, s.created_at, s.oidc_policy,
                 COALESCE((SELECT a.time FROM audit_events a
                           WHERE a.slot_id = s.slot_id AND a.action = '\(unsafeRaw: AuditAction.machinePull.rawValue)' AND a.outcome = '\(unsafeRaw: AuditOutcome.ok.rawValue)'
                           ORDER BY a.event_id DESC LIMIT 1), s.last_used_at) AS last_used_at

@@ -163,21 +163,25 @@ public struct SlotRecord: Codable, Sendable, Equatable {
     /// Unix ms the recipient accepted a share (owner and machine slots: their creation);
     /// nil while a share is a pending invitation.
     public var acceptedAt: Int64?
+    /// Machine slots bound to a CI identity: the policy's storage text (issue 17 §2); nil when unbound.
+    public var oidcPolicy: String?
 
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", vaultID = "vault_id", kind, accountID = "account_id", grantedBy = "granted_by"
         case wrappedVK = "wrapped_vk", encLabel = "enc_label", unwrapKeyEscrow = "unwrap_key_escrow"
         case authHash = "auth_hash", createdAt = "created_at", lastUsedAt = "last_used_at", role, acceptedAt = "accepted_at"
+        case oidcPolicy = "oidc_policy"
     }
 
     /// Memberwise. Owner and machine slots are accepted at creation; a share is pending
     /// (`acceptedAt` nil) until its recipient accepts it.
-    public init(slotID: String, vaultID: String, kind: SlotKind, accountID: String?, grantedBy: String, wrappedVK: String, encLabel: String? = nil, unwrapKeyEscrow: String? = nil, authHash: String? = nil, createdAt: Int64, lastUsedAt: Int64? = nil, role: ShareRole? = nil) {
+    public init(slotID: String, vaultID: String, kind: SlotKind, accountID: String?, grantedBy: String, wrappedVK: String, encLabel: String? = nil, unwrapKeyEscrow: String? = nil, authHash: String? = nil, createdAt: Int64, lastUsedAt: Int64? = nil, role: ShareRole? = nil, oidcPolicy: String? = nil) {
         self.slotID = slotID; self.vaultID = vaultID; self.kind = kind.rawValue; self.accountID = accountID
         self.grantedBy = grantedBy; self.wrappedVK = wrappedVK; self.encLabel = encLabel
         self.unwrapKeyEscrow = unwrapKeyEscrow; self.authHash = authHash; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt
         self.role = role?.rawValue
         self.acceptedAt = kind == .share ? nil : createdAt
+        self.oidcPolicy = oidcPolicy
     }
 }
 

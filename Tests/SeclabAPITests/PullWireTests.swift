@@ -90,4 +90,26 @@ struct PullWireTests {
         let body = PullWire.requestBody(keyRefs: ["a_-1", "B2"])
         #expect(try JSONDecoder().decode(MachinePullRequest.self, from: Data(body)).keyRefs == ["a_-1", "B2"])
     }
+
+    /// Issue 17: the CI identity token rides in the body; without one the body is unchanged.
+    @Test func writesTheTokenInTheBody() throws {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+        #expect(PullWire.requestBody(keyRefs: nil, oidcToken: nil) == Array("{}".utf8))
+        #expect(PullWire.requestBody(keyRefs: ["B2"], oidcToken: nil) == Array(#"{"key_refs":["B2"]}"#.utf8))
+        #expect(PullWire.requestBody(keyRefs: nil, oidcToken: token) == Array(#"{"oidc_token":"\#(token)"}"#.utf8))
+        for refs in [nil, [], ["a_-1", "B2"]] as [[String]?] {
+            let body = PullWire.requestBody(keyRefs: refs, oidcToken: token)
+            let decoded = try JSONDecoder().decode(MachinePullRequest.self, from: Data(body))
+            #expect(decoded == MachinePullRequest(keyRefs: refs, oidcToken: token))
+        }
+        #expect(throws: Never.self) { try MachinePullRequest(keyRefs: nil, oidcToken: token).validate() }
+        // Quotes and control characters are escaped (a hostile variable cannot add a field).
+        let hostile = "a\",\"key_refs\":[\"x\"]}\n"
+        let decoded = try JSONDecoder().decode(MachinePullRequest.self, from: Data(PullWire.requestBody(keyRefs: nil, oidcToken: hostile)))
+        #expect(decoded.oidcToken == hostile && decoded.keyRefs == nil)
+        #expect(throws: APIValidationError.self) { try MachinePullRequest(oidcToken: "").validate() }
+        #expect(throws: APIValidationError.self) {
+            try MachinePullRequest(oidcToken: String(repeating: "a", count: MachinePullRequest.maxTokenBytes + 1)).validate()
+        }
+    }
 }

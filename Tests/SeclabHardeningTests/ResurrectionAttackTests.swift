@@ -93,13 +93,15 @@ struct ResurrectionAttackTests {
         let scene = try Scene()
         try scene.victim.ok(["machine", "revoke", "prod", "ci"])
         #expect(scene.server.stop() == 0)
-        // Undo schema version 3 by hand: what a database written by the previous release holds.
+        // Undo schema versions 3 and later by hand (5: slots.oidc_policy, issue 17): what a
+        // database written by the release before tombstones holds.
         let downgrade = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), arguments: ["-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1], timeout=30)
             for statement in ["DROP TABLE retired_ids", "ALTER TABLE slots DROP COLUMN role", "ALTER TABLE slots DROP COLUMN accepted_at",
                               "ALTER TABLE audit_events DROP COLUMN detail", "ALTER TABLE audit_events DROP COLUMN occurrences",
-                              "ALTER TABLE audit_events DROP COLUMN key_ref_count", "DELETE FROM schema_migrations WHERE version >= 3"]:
+                              "ALTER TABLE audit_events DROP COLUMN key_ref_count", "ALTER TABLE slots DROP COLUMN oidc_policy",
+                              "DELETE FROM schema_migrations WHERE version >= 3"]:
                 db.execute(statement)
             db.commit()
             """, scene.server.databasePath], environment: ["PATH": "/usr/bin:/bin"])

@@ -22,6 +22,8 @@ final class AggregatedAudit: Sendable {
         var slotID: String?
         var clientAddress: String?
         var outcome: String
+        /// Kept apart per detail: a refused CI identity token's reason and claimed identity (issue 17 §4).
+        var detail: String?
     }
 
     struct Entry { var firstTime: Int64; var count: Int64 }
@@ -34,11 +36,11 @@ final class AggregatedAudit: Sendable {
     /// Count one event like `record` (its `occurrences` is ignored; key refs are not kept).
     func note(_ record: AuditRecord) {
         var key = Key(actorID: record.actorID, actorKind: record.actorKind, action: record.action, vaultID: record.vaultID,
-                      slotID: record.slotID, clientAddress: record.clientAddress, outcome: record.outcome)
+                      slotID: record.slotID, clientAddress: record.clientAddress, outcome: record.outcome, detail: record.detail)
         state.withLock { entries in
             if entries[key] == nil, entries.count >= capacity {
                 key = Key(actorID: nil, actorKind: record.actorKind, action: record.action, vaultID: record.vaultID,
-                          slotID: nil, clientAddress: nil, outcome: record.outcome)
+                          slotID: nil, clientAddress: nil, outcome: record.outcome, detail: nil)
             }
             entries[key, default: Entry(firstTime: record.time, count: 0)].count += 1
         }
@@ -55,7 +57,8 @@ final class AggregatedAudit: Sendable {
         guard !taken.isEmpty else { return }
         let rows = taken.map { key, entry in
             AuditRecord(time: entry.firstTime, actorID: key.actorID, actorKind: key.actorKind, action: key.action, vaultID: key.vaultID,
-                        slotID: key.slotID, clientAddress: key.clientAddress, outcome: key.outcome, occurrences: entry.count)
+                        slotID: key.slotID, clientAddress: key.clientAddress, outcome: key.outcome, occurrences: entry.count,
+                        detail: key.detail)
         }
         do {
             try await database.write { tx in for row in rows { try await tx.audit(row) } }

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SeclabAPI
+import SeclabOIDC
 import SeclabStore
 
 /// What the pull keeps between requests: the Argon2id verifier with its credential cache, the
@@ -12,15 +13,31 @@ final class PullState: Sendable {
     let cache: PullCache
     /// Group commit of the pulls' audit rows.
     let audit: PullAuditWriter
+    /// Checks the CI identity tokens of bound slots (issue 17); nil when no issuer is trusted.
+    let oidc: TokenVerifier?
+    /// The verifier's HTTP client (discovery documents and key sets), shut down with the server.
+    private let oidcFetcher: MetadataFetcher?
 
     init(config: ServerConfig, database: SeclabDatabase) throws {
         authenticator = try MachineAuthenticator(config: config)
         cache = PullCache(budgetBytes: config.pullCacheBytes)
         audit = PullAuditWriter(database: database)
+        if config.oidcIssuers.isEmpty {
+            oidc = nil
+            oidcFetcher = nil
+        } else {
+            let issuers = try config.oidcIssuers.map { text throws(OIDCError) in try IssuerURL(text) }
+            let fetcher = MetadataFetcher()
+            oidc = TokenVerifier(issuers: issuers, fetcher: fetcher)
+            oidcFetcher = fetcher
+        }
     }
 
-    /// Stop the Argon2id threads (the service group's shutdown).
-    func shutdown() async { await authenticator.shutdown() }
+    /// Stop the Argon2id threads and the OIDC fetcher (the service group's shutdown).
+    func shutdown() async {
+        await authenticator.shutdown()
+        try? await oidcFetcher?.shutdown()
+    }
 }
 
 /// `POST /v1/machine/pull` (spec §6.2): the only route a machine can call.
@@ -67,8 +84,8 @@ struct PullService {
         // One read answers both questions asked before any Argon2id runs: is this slot
         // throttled, and which hash, vault and keys does the slot have.
         let pullState = try await services.database.read { tx in try await tx.machinePullState(slotID: slotID) }
-        let audit = AuditRecord(time: now, actorID: slotID, actorKind: "machine", action: "auth.machine",
-                                vaultID: pullState.slot?.vaultID, slotID: slotID, clientAddress: address, outcome: "failed")
+        let audit = AuditRecord(time: now, actorID: slotID, actorKind: .machine, action: .authMachine,
+                                vaultID: pullState.slot?.vaultID, slotID: slotID, clientAddress: address, outcome: .failed)
         guard let knownSlot = pullState.slot else {
             // Unknown slot (or its vault is gone): no Argon2id, an aggregated count per address
             // (not per random id, which would make every request its own row), 401.
@@ -96,11 +113,17 @@ struct PullService {
         if pullState.hasFailures {
             try await services.database.write { tx in try await tx.clearFailures(keys: [throttleKey]) }
         }
+        // A slot bound to a CI identity pulls only with a token its policy accepts, polls
+        // included; unbound slots skip this entirely (their pulls are unchanged, byte for byte).
+        var identity: String?
+        if let policyText = knownSlot.oidcPolicy {
+            identity = try await checkIdentity(policyText: policyText, token: body.oidcToken, audit: audit)
+        }
         if let known = body.ifRevision {
             services.metrics.machinePoll(unchanged: known == knownSlot.revision)
-            // Why no audit row and no items (issue 16 watch): the answer says only "still
-            // revision N", which this authenticated slot already knew; the slot and its hash
-            // were read in this request's own statement, so a revoked slot got 401 above.
+            // Why no audit row and no items (docs/seclab-run.md "Watch"): the answer says only
+            // "still revision N", which this authenticated slot already knew; the slot and its
+            // hash were read in this request's own statement, so a revoked slot got 401 above.
             // Polls are counted in /metrics (seclab_machine_polls_total) instead.
             if known == knownSlot.revision { return PullResponse.unchanged(revision: known) }
         }
@@ -108,7 +131,7 @@ struct PullService {
         let (slot, items) = try await readItems(slot: knownSlot, keyRefs: keyRefs)
         state.cache.remember(slot)
         let pullRow = PullAudit(time: now, slotID: slotID, vaultID: slot.vaultID, keyRefs: keyRefs ?? [],
-                                clientAddress: address, authHash: slot.authHash)
+                                clientAddress: address, authHash: slot.authHash, detail: identity)
         // The audit row is written only while the slot still exists with the hash we verified:
         // a revocation committed through any replica since the read above refuses this pull,
         // and nothing is sent unless the audit row committed (fail closed).
@@ -120,8 +143,8 @@ struct PullService {
     /// address's failure rate is spent, else one aggregated count per address (never a row per
     /// random id) before the caller answers 401.
     private func noteAnonymousFailure(_ context: SeclabRequestContext, now: Int64) throws {
-        let audit = AuditRecord(time: now, actorID: nil, actorKind: "anonymous", action: "auth.machine",
-                                clientAddress: context.clientAddress, outcome: "failed")
+        let audit = AuditRecord(time: now, actorID: nil, actorKind: .anonymous, action: .authMachine,
+                                clientAddress: context.clientAddress, outcome: .failed)
         try services.checkFailureRate(context, kind: "machine", audit: audit)
         services.noteFailure(context, kind: "machine", audit: audit)
     }
@@ -173,15 +196,26 @@ struct PullService {
     /// for, and that neither the slot nor the address is throttled. If any of that fails,
     /// nothing was written and the pull takes the full path (which answers 401, 429 or fresh
     /// items as the database says).
+    /// A bound slot's token is verified here too (issue 17); a refused or missing one takes the
+    /// full path, which is the only place a refusal is audited and answered.
     private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKey: ThrottleKey,
                           now: Int64, address: String?) async throws -> Response? {
         guard let slot = state.cache.slot(credential.slotID),
               state.authenticator.cachedHash(credential, now: now) == slot.authHash,
               let items = state.cache.lookup(vaultID: slot.vaultID, revision: slot.revision) else { return nil }
         // Only "everything" pulls: an `only` pull reads its items anyway. The body is tiny.
-        guard body.readableBytesView.elementsEqual("{}".utf8) else { return nil }
+        var identity: String?
+        if let policyText = slot.oidcPolicy {
+            // A bound slot never skips its token check (issue 17): the token is verified here,
+            // and any refusal is left to the full path, which checks again, audits and answers.
+            guard let request = try? JSONBody.decode(MachinePullRequest.self, from: body), request.keyRefs == nil,
+                  case let .success(claims) = await verifyIdentity(policyText: policyText, token: request.oidcToken) else { return nil }
+            identity = claims.auditText
+        } else {
+            guard body.readableBytesView.elementsEqual("{}".utf8) else { return nil }
+        }
         let audit = PullAudit(time: now, slotID: slot.slotID, vaultID: slot.vaultID, keyRefs: [], clientAddress: address,
-                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKey: throttleKey)
+                              authHash: slot.authHash, expectedRevision: slot.revision, throttleKey: throttleKey, detail: identity)
         guard try await state.audit.record(audit) else { return nil }
         services.metrics.credentialCache(hit: true)
         return PullResponse.answer(slot, items: items)

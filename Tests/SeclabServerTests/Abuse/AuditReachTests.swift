@@ -94,11 +94,15 @@ struct EnumerationAndListenTests {
             let prober = anonymous.authorized(try await anonymous.login(try await anonymous.registerAccount()))
             var statuses: [Int: Int] = [:]
             let started = Date()
-            for index in 0..<80 {
-                statuses[try await prober.get("/v1/accounts/lookup?email=guess\(index)%40example.test").status, default: 0] += 1
+            // Until the first 429 (at most 400): on a loaded machine the bucket refills while
+            // the lookups run, so a fixed count could finish without reaching the limit.
+            for index in 0..<400 {
+                let status = try await prober.get("/v1/accounts/lookup?email=guess\(index)%40example.test").status
+                statuses[status, default: 0] += 1
+                if status != 404 { break }
             }
             let seconds = Int(Date().timeIntervalSince(started).rounded(.up))
-            print("enumeration, 80 lookups by one account in \(seconds) s: \(statuses)")
+            print("enumeration, lookups by one account in \(seconds) s: \(statuses)")
             // A burst of 60, then one a second.
             #expect(Set(statuses.keys).isSubset(of: [404, 429]) && (statuses[404] ?? 0) <= 60 + seconds && (statuses[429] ?? 0) > 0, "\(statuses)")
             #expect(try await anonymous.get("/v1/accounts/lookup?email=a%40example.test").status == 401)

@@ -1,0 +1,82 @@
+import JWTKit
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Checks a CI identity token against a bound slot's policy (issue 17 §1–2).
+///
+/// Order, cheapest and least trusting first: shape; header (`alg` RS256/ES256 only, no `crit`,
+/// a `kid`); `iss` byte-equal to the slot's issuer, which must be one the server trusts (so
+/// only that issuer's keys are ever tried: another issuer's key, or an HS256 "signature" made
+/// with a public key, has no key to verify under); the key the `kid` names, of the type the
+/// `alg` needs; the signature, by jwt-kit; then `exp`/`nbf` with a 60 s leeway, `aud` exactly
+/// the slot's audience, and every bound claim. Binding is access control only: the
+/// credential still holds the keys (docs/security.md, "CI identity binding").
+public final class TokenVerifier: Sendable {
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (issue 17 §1).
+    public static let leewaySeconds: Double = 60
+
+    private let issuers: [String: IssuerKeys]
+
+    /// A verifier trusting `issuers`, fetching their keys with `fetcher`.
+    public init(issuers: [IssuerURL], fetcher: MetadataFetcher, cachePolicy: KeyCachePolicy = KeyCachePolicy()) {
+        var table: [String: IssuerKeys] = [:]
+        for issuer in issuers { table[issuer.text] = IssuerKeys(issuer: issuer, fetcher: fetcher, policy: cachePolicy) }
+        self.issuers = table
+    }
+
+    /// Whether `issuer` (exact text) is configured; the server refuses to bind a slot to any other.
+    public func trusts(_ issuer: String) -> Bool { issuers[issuer] != nil }
+
+    /// The configured issuers, sorted.
+    public var trustedIssuers: [String] { issuers.keys.sorted() }
+
+    /// Verify `token` for a slot bound by `policy`; returns the claims its audit row keeps.
+    /// `now` is seconds since 1970, the current time when nil (a parameter so tests can place
+    /// it around the leeway and the cache times).
+    public func verify(_ token: String?, policy: BindingPolicy, now: Double? = nil) async throws(OIDCError) -> AuditedClaims {
+        let now = now ?? Date().timeIntervalSince1970
+        guard let token, !token.isEmpty else { throw .missingToken }
+        let parts = try CompactJWS(token)
+        let kind: VerificationKey.Kind
+        switch parts.algorithm {
+        case "RS256": kind = .rs256
+        case "ES256": kind = .es256
+        case let other: throw .algorithmRefused(other ?? "(none given)")
+        }
+        guard !parts.hasCritical else { throw .criticalHeader }
+        guard let kid = parts.keyID, !kid.isEmpty else { throw .unknownKey("(none given)") }
+        // Byte-equal, not Swift's `==` (canonical equivalence would equate different byte strings).
+        guard case let .string(issuer)? = parts.claims.values["iss"], issuer.utf8.elementsEqual(policy.issuer.utf8) else {
+            throw .issuerMismatch
+        }
+        guard let keys = issuers[policy.issuer] else { throw .issuerNotTrusted(policy.issuer) }
+        let key = try await keys.key(kid, kind: kind, now: now)
+
+        let claims: ClaimSet
+        do {
+            claims = try await key.collection.verify(token, as: ClaimSet.self)
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw .badSignature
+        } catch {
+            throw .malformedToken("jwt-kit: \(error)")
+        }
+
+        try Self.checkTimes(claims, now: now)
+        guard let audiences = claims.audiences, !audiences.isEmpty, audiences.allSatisfy({ $0.utf8.elementsEqual(policy.audience.utf8) }) else {
+            throw .wrongAudience
+        }
+        if let key = policy.firstMismatch(in: claims) { throw .claimMismatch(key) }
+        return AuditedClaims(claims, verified: true)
+    }
+
+    /// `exp` is required; `nbf` and `iat` may not be in the future beyond the leeway.
+    static func checkTimes(_ claims: ClaimSet, now: Double) throws(OIDCError) {
+        guard let expires = claims.number("exp") else { throw .expired }
+        guard now <= expires + leewaySeconds else { throw .expired }
+        if let notBefore = claims.number("nbf"), now < notBefore - leewaySeconds { throw .notYetValid }
+        if let issuedAt = claims.number("iat"), now < issuedAt - leewaySeconds { throw .notYetValid }
+    }
+}
