@@ -33,19 +33,19 @@ let package = Package(
         .library(name: "SeclabKeys", targets: ["SeclabKeys"]),
         .library(name: "SeclabAPI", targets: ["SeclabAPI"]),
         .executable(name: "seclab-server", targets: ["seclab-server"]),
-        // Issue 7: the fuzz package (Fuzz/) reaches seclab-run's and the CLI's parsers through these.
+        // The fuzz package (Fuzz/) reaches seclab-run's and the CLI's parsers through these.
         .library(name: "SeclabRun", targets: ["SeclabRun"]),
         .library(name: "SeclabCLI", targets: ["SeclabCLI"]),
     ],
     dependencies: [
-        // Server side only (issue 3). Versions are the ones mirrored on the build machines.
+        // Server side only. Versions are the ones mirrored on the build machines.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // Issue 17: JWS verification of CI identity tokens (server side and test IdP only) and
+        // JWS verification of CI identity tokens (server side and test IdP only) and
         // the server's fetch of discovery documents and key sets.
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -74,7 +74,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("crypto")]
         ),
 
-        // MARK: build stamp (issue 15): VERSION and the git commit, written by scripts/release
+        // MARK: build stamp: VERSION and the git commit, written by scripts/release
         .target(
             name: "SeclabVersion",
             swiftSettings: strictSettings
@@ -141,7 +141,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: server side (issue 3). Never SeclabKeys, SeclabHPKE or SeclabPassphrase here.
+        // MARK: server side. Never SeclabKeys, SeclabHPKE or SeclabPassphrase here.
         .target(
             name: "SeclabAPI",
             dependencies: ["SeclabPrimitives", "SeclabFormat"],
@@ -159,7 +159,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Issue 17: CI identity tokens (OIDC) bound to machine slots. Server side only: seclab-run
+        // CI identity tokens (OIDC) bound to machine slots. Server side only: seclab-run
         // never links it (it only forwards a token string).
         .target(
             name: "SeclabOIDC",
@@ -193,7 +193,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: the owner's CLI (issue 4)
+        // MARK: the owner's CLI
         .target(
             name: "SeclabCLI",
             dependencies: [
@@ -209,7 +209,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: seclab-run, the exec wrapper (issue 5). Lean: FoundationEssentials at most.
+        // MARK: seclab-run, the exec wrapper. Lean: FoundationEssentials at most.
         .target(
             name: "CSeclabExec",
             linkerSettings: [.linkedLibrary("util")]
@@ -239,7 +239,7 @@ let package = Package(
             path: "Tests/SeclabTestSupport",
             swiftSettings: strictSettings
         ),
-        // Issue 17: a local OpenID Connect identity provider on loopback that mints real JWTs.
+        // A local OpenID Connect identity provider on loopback that mints real JWTs.
         .target(
             name: "SeclabOIDCTestSupport",
             dependencies: [
@@ -303,7 +303,7 @@ let package = Package(
             exclude: ["vectors"],
             swiftSettings: strictSettings
         ),
-        // Issue 7: a malicious server between the clients and a real one, and the zero-knowledge scan.
+        // A malicious server between the clients and a real one, and the zero-knowledge scan.
         .testTarget(
             name: "SeclabHardeningTests",
             dependencies: [
@@ -312,7 +312,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Issue 7: brute force, faults with nothing lost, load, process hygiene.
+        // Brute force, faults with nothing lost, load, process hygiene.
         .testTarget(
             name: "SeclabResilienceTests",
             dependencies: ["SeclabTestSupport", "SeclabHTTP", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],

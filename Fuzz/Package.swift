@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 //
 // libFuzzer targets for seclab's decoders, JSON request checks and seclab-run's parsers
-// (issue 7, item 3). A package of its own, so the main build never links libFuzzer and CI
+//. A package of its own, so the main build never links libFuzzer and CI
 // compiles only the library targets the fuzzers need (no Hummingbird, no database drivers).
 //
 // One executable, every target inside it, chosen with SECLAB_FUZZ_TARGET: one link instead

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What a `seclab-run --watch` poll costs the server (issue 16): requests/s of conditional pulls
+"""What a `seclab-run --watch` poll costs the server: requests/s of conditional pulls
 of an unchanged vault (`{"if_revision":N}` → `{"revision":N,"unchanged":true}`) at 32
 connections, beside full pulls of the same vault with the credential cache warm, and the
 server's own counters (/metrics) before and after.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL cluster for the server tests (issue 3 §4).
+# A throwaway PostgreSQL cluster for the server tests.
 #
 #   scripts/pg-test-cluster.sh start   install postgresql if missing, init and start the cluster, print its URL
 #   scripts/pg-test-cluster.sh url     print the URL (for SECLAB_TEST_POSTGRES_URL)

@@ -1,4 +1,4 @@
-/// One audit row (seed §07, spec §10): actions and ids, never content, tokens or secrets.
+/// One audit row (spec §10): actions and ids, never content, tokens or secrets.
 public struct AuditEvent: Codable, Sendable, Equatable {
     /// RFC 3339 time.
     public var time: String
@@ -21,7 +21,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     /// `ok`, `denied`, `failed`, `throttled` or `limited`.
     public var outcome: String
     /// How many alike events this row stands for (failures, throttles and denials are counted
-    /// per window, issue 12 §8); absent means 1.
+    /// per window); absent means 1.
     public var count: Int?
     /// How many key refs the action named when more than `keyRefs` holds; absent means
     /// `keyRefs.count`.

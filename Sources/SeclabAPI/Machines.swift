@@ -10,7 +10,7 @@ public struct CreateMachineSlotRequest: ValidatedRequest, Equatable {
     public var unwrapKeyEscrow: String
     /// b64u 32 bytes. The server keeps only `crypto_pwhash_str(auth_secret, m1)`.
     public var authSecret: String
-    /// Optional CI identity binding (issue 17 §2); absent: an unbound slot, as before.
+    /// Optional CI identity binding; absent: an unbound slot, as before.
     public var oidcBinding: OIDCBinding?
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", encLabel = "enc_label", wrappedVK = "wrapped_vk"
@@ -47,7 +47,7 @@ public struct MachineSlotView: Codable, Sendable, Equatable {
     public var createdAt: String
     /// RFC 3339 time of the last successful pull, if any.
     public var lastUsedAt: String?
-    /// The slot's CI identity binding, absent when unbound (issue 17 §2).
+    /// The slot's CI identity binding, absent when unbound.
     public var oidcBinding: OIDCBinding?
     enum CodingKeys: String, CodingKey {
         case slotID = "slot_id", encLabel = "enc_label", wrappedVK = "wrapped_vk"
@@ -72,8 +72,8 @@ public struct MachineSlotList: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/machine/pull` body. `key_refs` absent: all live items; present: only those
-/// (an empty list pulls only the keys). `if_revision` present: a conditional pull (issue 16
-/// watch): `{"revision":N,"unchanged":true}` when the vault is still at revision N, else the
+/// (an empty list pulls only the keys). `if_revision` present: a conditional pull
+/// (`--watch`): `{"revision":N,"unchanged":true}` when the vault is still at revision N, else the
 /// full answer with its `revision`; -1 never matches.
 public struct MachinePullRequest: ValidatedRequest, Equatable {
     /// The refs to fetch, or nil for all.
@@ -136,7 +136,7 @@ public struct MachinePullResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/machine/pull` answer to a conditional pull whose vault has not changed: no keys,
-/// no items (issue 16 watch).
+/// no items.
 public struct MachinePullUnchanged: Codable, Sendable, Equatable {
     /// The vault's revision, the one the request named.
     public var revision: Int64

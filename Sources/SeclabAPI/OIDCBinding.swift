@@ -1,4 +1,4 @@
-/// A machine slot's CI identity binding on the wire (issue 17 §2): `oidc_binding` in
+/// A machine slot's CI identity binding on the wire: `oidc_binding` in
 /// `CreateMachineSlotRequest` and `MachineSlotView`. Plain data here; the server checks it with
 /// `SeclabOIDC.BindingPolicy` (issuer trusted, patterns well formed, at least one claim), so
 /// the clients never link the JWT library (docs/architecture.md).

@@ -1,4 +1,4 @@
-/// The conditional pull of `seclab-run --watch` (issue 16, docs/openapi.yaml): a request with
+/// The conditional pull of `seclab-run --watch` (docs/openapi.yaml): a request with
 /// `if_revision` is answered `{"revision":N,"unchanged":true}` while the vault is still at N,
 /// else in full with its `revision`.
 extension PullWire {

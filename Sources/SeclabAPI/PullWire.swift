@@ -94,7 +94,7 @@ public enum PullWire {
     }
 
     /// The response after its `items` value: `,"slot_id":…,"vault_id":…,"wrapped_index_key":…,"wrapped_vk":…}`.
-    /// `revision` (only on a conditional pull, issue 16) comes first: sorted keys put it
+    /// `revision` (only on a conditional pull) comes first: sorted keys put it
     /// between `items` and `slot_id`; without it the bytes are what they always were.
     public static func responseTail(revision: Int64? = nil, slotID: String, vaultID: String, wrappedIndexKey: String,
                                     wrappedVK: String) -> [UInt8] {
@@ -171,7 +171,7 @@ extension StrictJSONReader {
         let fields = try object(strings: PullWire.responseStringKeys.map(\.stringValue), notObject: "the body is not a JSON object") {
             (reader, key) throws(Failure) in
             if key == revisionKey {
-                // Issue 16: present on the answer to a conditional pull.
+                // Present on the answer to a conditional pull.
                 guard revision == nil else { throw Failure("duplicate key \(revisionKey)") }
                 revision = try reader.revisionValue()
                 return true

@@ -67,7 +67,7 @@ struct Audit: ParsableCommand {
         let vault: String, time: String, action: String, actorKind: String, actorID: String?, outcome: String
         let slot: String?, secrets: [String], clientAddress: String?, count: Int, keyRefCount: Int
         /// The row's short fact: a share's role, a binding set at creation, or a bound pull's CI
-        /// identity claims (issue 17 §4: verified, or a refused token's, marked unverified).
+        /// identity claims (verified, or a refused token's, marked unverified).
         let detail: String?
         enum CodingKeys: String, CodingKey {
             case vault, time, action, actorKind = "actor_kind", actorID = "actor_id", outcome, slot, secrets, clientAddress = "client_address"

@@ -103,7 +103,7 @@ enum Dotenv {
     /// Render pairs as a dotenv file that `parse` (and common loaders) read back exactly and
     /// that a POSIX shell can source without running anything.
     ///
-    /// Why (issue 12, item 4): names are refused unless they are shell names (a name cannot
+    /// Why: names are refused unless they are shell names (a name cannot
     /// be quoted in dotenv); values are double-quoted with `\\`, `\"`, `\$` and `` \` ``
     /// escaped, so neither parameter expansion nor command substitution can happen when the
     /// file is sourced, and line breaks written as `\n`/`\r`.

@@ -36,7 +36,7 @@ extension Machine {
         var name: String
 
         @Option(name: .customLong("oidc-issuer"), help: ArgumentHelp(
-            "Bind the credential to CI identity tokens of this OpenID Connect issuer (issue 17).", valueName: "url"))
+            "Bind the credential to CI identity tokens of this OpenID Connect issuer.", valueName: "url"))
         var oidcIssuer: String?
 
         @Option(name: .customLong("oidc-audience"), help: ArgumentHelp(
@@ -57,7 +57,7 @@ extension Machine {
                     throw ValidationError("--oidc-claim and --oidc-audience need --oidc-issuer URL")
                 }
             } else {
-                // Why: an issuer alone admits every repository it serves (issue 17 §2).
+                // Why: an issuer alone admits every repository it serves.
                 guard !oidcClaims.isEmpty else {
                     throw ValidationError("--oidc-issuer needs at least one --oidc-claim KEY=PATTERN, e.g. --oidc-claim repository=acme/app")
                 }

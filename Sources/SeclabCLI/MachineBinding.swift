@@ -1,6 +1,6 @@
 import SeclabAPI
 
-/// How the CLI prints a machine slot's CI identity binding (issue 17 §2).
+/// How the CLI prints a machine slot's CI identity binding.
 enum MachineBinding {
     /// `issuer=… audience=… KEY=PATTERN …`, one line.
     static func text(_ binding: OIDCBinding) -> String {

@@ -11,7 +11,7 @@ import SeclabPrimitives
 import Glibc
 #endif
 
-/// The device profile (issue 4): which server and account this device uses, and the Secret
+/// The device profile: which server and account this device uses, and the Secret
 /// Key, which by design lives on the device (spec §3). Never the passphrase, AUK, private key
 /// or vault keys.
 struct Profile: Codable {
@@ -132,7 +132,7 @@ struct ProfileStore {
     /// Refuse a profile directory that another user owns or can write to, or whose parent
     /// others can write to (they could swap the directory): its files would not be ours.
     ///
-    /// Why (issue 12, item 11): the profile holds the Secret Key and the pinned keys of other
+    /// Why: the profile holds the Secret Key and the pinned keys of other
     /// accounts; writing the Secret Key into someone else's directory hands it over, and
     /// reading pins from it trusts their keys.
     func checkDirectory() throws(CLIFailure) {

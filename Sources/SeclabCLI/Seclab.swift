@@ -8,8 +8,8 @@ import SeclabPassphrase
 import SeclabPrimitives
 import SeclabVersion
 
-/// `seclab`: the vault owner's command line (issue 4). All cryptography runs here, on the
-/// device; the server only ever sees ciphertext (seed §01).
+/// `seclab`: the vault owner's command line. All cryptography runs here, on the
+/// device; the server only ever sees ciphertext.
 public struct Seclab: ParsableCommand {
     /// Command tree and help.
     public static let configuration = CommandConfiguration(

@@ -25,7 +25,7 @@ extension Validate {
     /// A name about to be written (`secret set`, `secret import`): spec §7's rules plus the
     /// name grammar of docs/cli.md ("Secret names").
     ///
-    /// Why at write (issue 12, items 4 and 12): names reach shells (dotenv export), terminals
+    /// Why at write (items 4 and 12): names reach shells (dotenv export), terminals
     /// (`secret list`) and CI logs (seclab-run's errors), so no name this client writes may
     /// carry a control character, a line or paragraph separator, a bidirectional control or
     /// surrounding white space. Readers still escape on display: other clients may not check.

@@ -49,7 +49,7 @@ enum Terminal {
     /// (tabs kept: they separate the columns; fields escape their own with `shown`).
     static func output(line: String) { output(Array((safe(line, keepTabs: true) + "\n").utf8)) }
 
-    // MARK: Text from elsewhere (issue 12, items 4 and 12)
+    // MARK: Text from elsewhere (items 4 and 12)
     //
     // Names, labels and server text can come from another account (a share) or a hostile
     // server. Printed raw, an ESC sequence rewrites the terminal, a line break fakes a

@@ -14,7 +14,7 @@ public enum BlobPrefix {
 /// The two decoded parts of `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)`, or nil for any defect (the
 /// caller then re-parses the text the slow way to name the defect). Why a byte-level twin of
 /// `splitBlob`: it runs twice per item of a pull, and generic `StringProtocol` code called
-/// across modules is not specialized (issue 5 performance).
+/// across modules is not specialized.
 private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: String) -> (first: [UInt8], second: [UInt8])? {
     let prefixCount = prefix.utf8.count
     guard chars.count > prefixCount, prefix.utf8.elementsEqual(UnsafeBufferPointer(rebasing: chars[..<prefixCount])) else { return nil }
@@ -84,7 +84,7 @@ public struct AEADBlob: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same for `String`, specialized here: a generic call from another module is not, and
-    /// a pull parses two blobs per item (issue 5 performance).
+    /// a pull parses two blobs per item.
     public init(text: String, what: String = "encrypted blob") throws(FormatError) {
         let parts = try decodeBlob(text, prefix: BlobPrefix.aead, what: what, firstPart: "nonce")
         try self.init(nonce: parts.first, ciphertext: parts.second, what: what)

@@ -1,7 +1,7 @@
 extension ServerURL {
     /// The origin `scheme://host[:port]` of a server URL (RFC 6454 §4): lower-cased scheme and
     /// host, IPv6 in brackets, the port only when it is not the scheme's default; path, query and
-    /// user info dropped. Issue 17: the default OIDC audience on both sides (the owner's CLI
+    /// user info dropped. It is the default OIDC audience on both sides (the owner's CLI
     /// binds it, seclab-run asks for it), so both must compute it from `SECLAB_SERVER` alike.
     public static func origin(_ url: String) -> String? {
         guard let (scheme, host) = schemeAndHost(url), scheme == "https" || scheme == "http" else { return nil }

@@ -39,8 +39,8 @@ public enum Labels {
     public static let itemValue = "seclab/v1/item-value"
     /// AAD prefix of a machine slot's encrypted label.
     ///
-    /// Not in spec v1, which is silent on how the label is encrypted (issue 3 asks for an
-    /// "encrypted label"): we seal it under the VK like the vault name, bound to the slot.
+    /// Not in spec v1, which is silent on how the label is encrypted (an "encrypted label" is
+    /// asked for): we seal it under the VK like the vault name, bound to the slot.
     public static let machineLabel = "seclab/v1/machine-label"
 
     /// The UTF-8 bytes of a label.

@@ -4,14 +4,14 @@ import SeclabHTTP
 public import SeclabKeys
 
 /// A verified pull together with the response body exactly as the server sent it, and the
-/// vault revision it belongs to (issue 16: watch polls against the revision, the offline
+/// vault revision it belongs to (watch polls against the revision, the offline
 /// fallback keeps the body).
 public struct ServedPull: Sendable {
     /// The opened, verified vault.
     public let vault: PulledVault
     /// The `POST /v1/machine/pull` response body, byte for byte (ciphertext the server holds anyway).
     public let body: [UInt8]
-    /// The vault revision of this answer (nil from a server older than issue 16).
+    /// The vault revision of this answer (nil from a server without revisions).
     public let revision: Int64?
 }
 
@@ -29,7 +29,7 @@ extension MachinePull {
         return served
     }
 
-    /// A conditional pull (issue 16 watch): nil when the vault is still at `revision`, else the
+    /// A conditional pull: nil when the vault is still at `revision`, else the
     /// full answer, verified exactly as `pull` verifies one. A slot bound to a CI identity
     /// needs `oidcToken` on polls too.
     public static func poll(_ credential: MachineCredential, client: APIClient, revision: Int64,

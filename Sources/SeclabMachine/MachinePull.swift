@@ -24,7 +24,7 @@ public enum MachinePull {
     /// name that does not match its key_ref, an item not asked for, or a duplicate, throws,
     /// and nothing is returned.
     /// `oidcToken`, when given, is the CI job's identity token, sent in the body of every
-    /// request (a slot bound to a CI identity refuses a pull without it, issue 17 §3).
+    /// request (a slot bound to a CI identity refuses a pull without it).
     public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil,
                             oidcToken: String? = nil) throws(ClientError) -> PulledVault {
         let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Why: opening a pull's items is about 3 µs each (two AEAD opens and the key-ref HMAC,
 /// spec §7), a few milliseconds at 1,000 secrets, all of it independent per item; a CI
-/// runner has at least two cores (issue 5 performance). One thread, created and joined here,
+/// runner has at least two cores. One thread, created and joined here,
 /// no pool: seclab-run exits or execs right after.
 enum Parallel {
     /// Below this, one thread's start-up (tens of µs) costs more than it saves.

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The claims a bound pull's audit row keeps (issue 17 §4): who ran, where and which run.
+/// The claims a bound pull's audit row keeps: who ran, where and which run.
 /// Never the token. GitHub and GitLab name some of them differently; the first present wins.
 public struct AuditedClaims: Sendable, Hashable, Codable {
     /// `iss`.

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What a bound machine slot demands of the CI job that pulls with it (issue 17 §2).
+/// What a bound machine slot demands of the CI job that pulls with it.
 ///
 /// Fixed when the slot is created and stored beside it; changing it means a new credential.
 /// Every claim must match. At least one claim is required besides the audience: a policy

@@ -1,4 +1,4 @@
-/// One `KEY=PATTERN` of a binding (issue 17 §2): the token's claim `key` must match `pattern`.
+/// One `KEY=PATTERN` of a binding: the token's claim `key` must match `pattern`.
 ///
 /// PATTERN is compared byte for byte (case-sensitive). `*` matches one or more characters other
 /// than `/` (one path segment, or the part of one between literals: `repository=acme/*`,

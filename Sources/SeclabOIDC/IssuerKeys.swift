@@ -5,7 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// How long an issuer's keys are kept (issue 17 §1).
+/// How long an issuer's keys are kept.
 public struct KeyCachePolicy: Sendable {
     /// Used when the issuer sends no `Cache-Control` max-age.
     public var defaultSeconds: Double

@@ -6,7 +6,7 @@ import Foundation
 
 /// A trusted OpenID Connect issuer as the operator configured it (`--oidc-issuer`).
 ///
-/// `text` is kept byte for byte: a token's `iss` must equal it exactly (issue 17 §1), so no
+/// `text` is kept byte for byte: a token's `iss` must equal it exactly, so no
 /// normalisation (case, trailing slash, default port) ever happens. Only `https://` is
 /// accepted, except for loopback hosts (tests and a local identity provider), because the
 /// key set fetched from it decides whose tokens open a bound slot.

@@ -7,7 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// GETs an issuer's discovery document and key set (issue 17 §1) with AsyncHTTPClient.
+/// GETs an issuer's discovery document and key set with AsyncHTTPClient.
 ///
 /// No redirects (the URLs are the issuer's own; a redirect elsewhere is refused rather than
 /// followed to keys nobody configured), a short deadline (a pull waits on it), a size cap.

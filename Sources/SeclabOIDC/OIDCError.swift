@@ -1,4 +1,4 @@
-/// Why a CI identity token was refused, or why it could not be checked (issue 17 §1).
+/// Why a CI identity token was refused, or why it could not be checked.
 ///
 /// One small error type for the whole OIDC layer. `code` is stable (the server puts it in the
 /// audit row and in its error answer); `description` says what to do next. No case carries

@@ -5,7 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Checks a CI identity token against a bound slot's policy (issue 17 §1–2).
+/// Checks a CI identity token against a bound slot's policy.
 ///
 /// Order, cheapest and least trusting first: shape; header (`alg` RS256/ES256 only, no `crit`,
 /// a `kid`); `iss` byte-equal to the slot's issuer, which must be one the server trusts (so
@@ -15,7 +15,7 @@ import Foundation
 /// the slot's audience, and every bound claim. Binding is access control only: the
 /// credential still holds the keys (docs/security.md, "CI identity binding").
 public final class TokenVerifier: Sendable {
-    /// Clock skew tolerated on `exp`, `nbf` and `iat` (issue 17 §1).
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     public static let leewaySeconds: Double = 60
 
     private let issuers: [String: IssuerKeys]

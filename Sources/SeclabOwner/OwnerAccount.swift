@@ -56,7 +56,7 @@ public enum OwnerAccount {
                                      idempotent: false)
         } catch {
             // A wrong passphrase, a wrong Secret Key and an unknown e-mail all end here, and
-            // all read the same: which secret was wrong is never revealed (issue 4).
+            // all read the same: which secret was wrong is never revealed.
             if case .server(401, _, _, _) = error { throw .incorrectCredentials }
             throw translate(error, what: "account")
         }
@@ -112,7 +112,7 @@ public enum OwnerAccount {
     }
 
     /// Change the passphrase: new salts, the same private key re-wrapped under the new AUK and a
-    /// new verifier; no vault or item is touched (spec §4, seed §04). Returns the new key set.
+    /// new verifier; no vault or item is touched (spec §4). Returns the new key set.
     /// The request carries a fresh SRP proof of `currentPassphrase`: the server refuses a
     /// change made with a session token alone (a stolen token must not lock the owner out).
     public static func changePassphrase(_ session: OwnerSession, currentPassphrase: NormalizedPassphrase, newPassphrase: NormalizedPassphrase,

@@ -15,7 +15,7 @@ public struct AuditRow: Sendable {
     public let slotLabel: String?
 }
 
-/// Which rows to ask for (issue 12 §8); every field optional.
+/// Which rows to ask for; every field optional.
 public struct AuditQuery: Sendable {
     /// Exact action name, e.g. `item.put`.
     public var action: String?

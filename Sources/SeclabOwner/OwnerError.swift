@@ -5,7 +5,7 @@ import SeclabKeys
 /// passphrase, key, value or plaintext name of someone else's data.
 public enum OwnerError: Error, Sendable, CustomStringConvertible {
     /// SRP refused the proof, or a cached key set did not open: the two secrets do not match.
-    /// Deliberately never says which one was wrong (issue 4).
+    /// Deliberately never says which one was wrong.
     case incorrectCredentials
     /// The cached session token was refused (expired or logged out elsewhere).
     case sessionExpired

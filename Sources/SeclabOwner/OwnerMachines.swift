@@ -14,14 +14,14 @@ public struct MachineSummary: Sendable {
     public let createdAt: String
     /// RFC 3339 time of the last pull, if any.
     public let lastUsedAt: String?
-    /// The CI identity binding (issue 17 §2), nil when the slot is unbound.
+    /// The CI identity binding, nil when the slot is unbound.
     public let binding: OIDCBinding?
 }
 
 extension OwnerSession {
     /// Mint a machine credential for one vault (spec §6.2): MK made here; the server gets the
     /// label and VK sealed, the owner's escrow of the unwrap key and `auth_secret` only.
-    /// With `binding`, the slot pulls only with a CI identity token the binding accepts (issue 17 §2).
+    /// With `binding`, the slot pulls only with a CI identity token the binding accepts.
     public func createMachine(in vault: OwnerVault, label: String, binding: OIDCBinding? = nil) throws(OwnerError) -> MachineCredential {
         guard vault.isOwner else { throw .notOwner("only the owner of vault '\(vault.name)' can create machine credentials") }
         guard !label.isEmpty else { throw .invalidInput("a machine label cannot be empty") }

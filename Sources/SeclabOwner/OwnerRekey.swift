@@ -5,7 +5,7 @@ import SeclabKeys
 import SeclabPrimitives
 
 extension OwnerSession {
-    /// Rekey a vault (issue 4, spec §6–§7): a new VK and index key; every live item opened and
+    /// Rekey a vault (spec §6–§7): a new VK and index key; every live item opened and
     /// re-sealed; every slot re-wrapped on this device; one atomic swap on the server.
     ///
     /// Owner and share slots get fresh HPKE auth wraps from the owner (share recipients by

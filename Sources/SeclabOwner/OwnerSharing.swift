@@ -75,7 +75,7 @@ extension OwnerSession {
     }
 
     /// Remove the share slot of an account. The grantee may still hold a copy of the VK: the
-    /// caller should rekey (issue 4).
+    /// caller should rekey.
     public func unshare(_ vault: OwnerVault, accountID grantee: SeclabID, email: String) throws(OwnerError) {
         let slots = try slotList(vault).slots
         guard let slot = slots.first(where: { $0.kind == "share" && $0.accountID == grantee.text }) else {

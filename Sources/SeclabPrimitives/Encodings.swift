@@ -56,7 +56,7 @@ public enum Base64URL {
     /// `decodeIfValid` on UTF-8 bytes already in memory (the pull reader's blobs).
     ///
     /// Four characters at a time (one validity test per group): this runs on every blob of
-    /// a pull, about 300 bytes per item (issue 5 performance). Same rules as `decode`.
+    /// a pull, about 300 bytes per item. Same rules as `decode`.
     public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard chars.count % 4 != 1 else { return nil }
         let count = chars.count * 6 / 8

@@ -10,7 +10,7 @@ import Glibc
 /// buffer on its own (a) unlocked pages that still held other live secrets whenever one of
 /// them was freed, (b) could not mark the pages `MADV_DONTDUMP` (the heap address is not page
 /// aligned), and (c) cost four system calls per buffer — 4,000 for a 1,000-secret pull, most
-/// of seclab-run's decryption time (bench/results, issue 5). Here secrets live only in pages
+/// of seclab-run's decryption time (bench/results). Here secrets live only in pages
 /// that were locked and excluded from core dumps once, when the chunk was mapped, and that are
 /// never unlocked; a freed slot is wiped at once and reused only for another secret.
 ///

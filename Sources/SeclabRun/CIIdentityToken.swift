@@ -6,7 +6,7 @@ import Foundation
 import SeclabHTTP
 
 /// The CI job's OpenID Connect token, which a slot bound to a CI identity demands on every
-/// pull (issue 17 §3). seclab-run only forwards it: it never parses or checks it (the server
+/// pull. seclab-run only forwards it: it never parses or checks it (the server
 /// does), so it links no JWT or crypto library.
 ///
 /// Sources, first match wins: GitHub Actions (`ACTIONS_ID_TOKEN_REQUEST_URL` and

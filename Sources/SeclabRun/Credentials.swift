@@ -60,7 +60,7 @@ public struct RunItem: Sendable {
     public var overrides: [String] = []
 }
 
-/// Several credentials in one run (issue 16 item 1): read them, pull concurrently, merge.
+/// Several credentials in one run: read them, pull concurrently, merge.
 enum Credentials {
     /// The credentials of this run, in command-line order. Without `--credential-env` /
     /// `--credential-file`, the default: `SECLAB_MACHINE_KEY_FILE`, else `SECLAB_MACHINE_KEY`

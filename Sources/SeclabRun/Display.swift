@@ -1,7 +1,7 @@
 /// Names as seclab-run prints them: quoted, with every character that could act on a terminal
 /// or a CI log escaped.
 ///
-/// Why (issue 12, item 12): a name comes from whoever can write the vault. Printed raw, an
+/// Why: a name comes from whoever can write the vault. Printed raw, an
 /// ESC sequence rewrites the terminal, a `\n` starts a fake `seclab-run:` line or a GitHub
 /// workflow command (`::add-mask::`, `::warning::` are only recognised at the start of a line),
 /// and a bidirectional override makes a name read as another.

@@ -1,7 +1,7 @@
 import SeclabPrimitives
 
 /// `--dry-run` output: for each secret its delivered name, destination, size and source,
-/// never a value (issue 16 item 7). Text for people, `--json` for scripts.
+/// never a value. Text for people, `--json` for scripts.
 enum DryRunReport {
     /// One line per injection, tab-separated: name, destination, size, where it came from.
     static func text(_ plan: ExecPlan, command: [String], overrides: [String: [String]]) -> String {

@@ -2,7 +2,7 @@
 /// the reason. docs/seclab-run.md ("Refused names") lists them word for word; a test checks
 /// that every name there is refused.
 ///
-/// Why families and not a list of names (issue 12, item 1): whoever can write a vault chooses
+/// Why families and not a list of names: whoever can write a vault chooses
 /// the names a pipeline gets, and a program run in that pipeline reads far more variables than
 /// anyone can enumerate (`GIT_CONFIG_KEY_0=core.fsmonitor` runs a command on `git status`,
 /// `PYTHONWARNINGS` + `BROWSER` on `python3`). A family rule (`GIT_*`, `PYTHON*`, `*_proxy`

@@ -9,7 +9,7 @@ import SeclabClient
 /// plus a few byte comparisons chosen by the name's first byte: no regular expressions.
 public enum EnvironmentPolicy {
     /// Variables that configure seclab-run itself and are removed from the child's environment,
-    /// so the credential never reaches the command (peers.md: most wrappers leak it).
+    /// so the credential never reaches the command (most wrappers leak it).
     public static let removedFromChild: Set<String> = [EnvironmentNames.machineKey, EnvironmentNames.machineKeyFile, EnvironmentNames.server]
 
     /// Whether `name` is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.

@@ -17,9 +17,9 @@ public struct Injection: Sendable {
     public let destination: Destination
     /// The value.
     public let value: SecretBytes
-    /// The name in the vault (differs from `name` after `--env` / `--prefix`; issue 16).
+    /// The name in the vault (differs from `name` after `--env` / `--prefix`).
     public var storedName = ""
-    /// The label of the credential it came from (issue 16).
+    /// The label of the credential it came from.
     public var source = ""
     /// The template file this was rendered from (`--template`), else nil.
     public var template: String? = nil
@@ -28,7 +28,7 @@ public struct Injection: Sendable {
 /// What to run and with what: a pure value, computed and tested without exec'ing anything.
 ///
 /// The environment is an ordered map, so every name appears once (an inherited variable can
-/// never shadow a secret, the sops bug that style.md warns about).
+/// never shadow a secret, the sops bug).
 public struct ExecPlan: Sendable {
     /// The command and its arguments, untouched.
     public let command: [String]
@@ -45,7 +45,7 @@ public struct ExecPlan: Sendable {
     }
 
     /// Build the plan from the inherited environment (raw `NAME=VALUE` entries) and the run's
-    /// merged items (issue 16: several vaults, renamed or prefixed).
+    /// merged items (several vaults, renamed or prefixed).
     public static func build(command: [String], inherited: [[UInt8]], items: [RunItem], options: RunOptions) throws(RunFailure) -> ExecPlan {
         var environment = [(name: [UInt8], value: [UInt8])]()
         environment.reserveCapacity(inherited.count + items.count)
@@ -58,9 +58,9 @@ public struct ExecPlan: Sendable {
             let key = EnvironmentName(name)
             if position[key] != nil { continue }  // first occurrence wins, as getenv(3) sees it
             let text = String(decoding: name, as: UTF8.self)
-            // Why: every credential variable used is scrubbed, not only the default ones (issue 16 item 1).
+            // Why: every credential variable used is scrubbed, not only the default ones.
             if EnvironmentPolicy.removedFromChild.contains(text) || options.credentialVariables.contains(text) { continue }
-            // issue 17 §3: the CI identity token is a bearer secret for its lifetime; the child never sees it.
+            // The CI identity token is a bearer secret for its lifetime; the child never sees it.
             if CIIdentityToken.removedFromChild.contains(text) { continue }
             position[key] = environment.count
             environment.append((name, Array(entry[(equals + 1)...])))

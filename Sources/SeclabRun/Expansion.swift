@@ -6,7 +6,7 @@ public import SeclabPrimitives
 /// Why on the client, after decryption and verification: the server never sees names or
 /// values (zero knowledge), and a reference can only reach secrets this run already holds.
 /// Why errors instead of leaving `${X}` as is: an unresolved reference would reach the app as
-/// a literal and fail somewhere far away (issue 16 item 3: a missing name or a cycle is an
+/// a literal and fail somewhere far away (a missing name or a cycle is an
 /// error naming it; nothing runs).
 public enum Expansion {
     /// One part of a value.

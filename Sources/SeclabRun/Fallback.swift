@@ -7,7 +7,7 @@ import SeclabKeys
 import Glibc
 #endif
 
-/// The offline fallback file of `--fallback PATH` (issue 16 item 6; spec §11 A2): one sealed
+/// The offline fallback file of `--fallback PATH` (spec §11 A2): one sealed
 /// record per credential of the run, each the last verified pull exactly as served.
 ///
 /// Why the pull as served and not the decrypted values: the file then holds only ciphertext the

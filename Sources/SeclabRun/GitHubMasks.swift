@@ -6,7 +6,7 @@ import Glibc
 /// `::add-mask::` lines under GitHub Actions, written where the runner reads them and the
 /// command's output never contains them.
 ///
-/// Why stderr (issue 12, item 9): the runner scans *both* streams of a step for workflow
+/// Why stderr: the runner scans *both* streams of a step for workflow
 /// commands: actions/runner src/Runner.Worker/Handlers/ScriptHandler.cs attaches one
 /// OutputManager to `OutputDataReceived` and another to `ErrorDataReceived`, and
 /// OutputManager.OnDataReceived hands every line to ActionCommandManager.TryProcessCommand

@@ -1,5 +1,5 @@
 /// Replaces secret values in a byte stream with `***`, even when a value is split across
-/// reads, and masks multi-line values line by line (peers.md: vault-action's PEM leak).
+/// reads, and masks multi-line values line by line (vault-action's PEM leak).
 ///
 /// Only the shortest necessary tail is held back between reads: the part that could still
 /// become a secret, so ordinary output flows through at once.

@@ -1,4 +1,4 @@
-/// `--env NEW=NAME` and `--prefix P` (issue 16 item 2): the environment names secrets are
+/// `--env NEW=NAME` and `--prefix P`: the environment names secrets are
 /// delivered under. References (`--only`, `--file`, `--require`, `${…}`, `{{ … }}`) keep
 /// using the stored names; only the delivery name changes, and that name still goes through
 /// the environment policy in `ExecPlan.build` (a rename cannot smuggle in `LD_PRELOAD`).

@@ -44,10 +44,10 @@ public struct RunOptions: Sendable, Equatable {
     public var version = false
     /// The command and its arguments, untouched.
     public var command: [String] = []
-    /// `--watch`, `--fallback` and their settings (issue 16; WatchOptions.swift).
+    /// `--watch`, `--fallback` and their settings (WatchOptions.swift).
     public var watching = WatchOptions()
 
-    // Issue 16: several vaults, renames, references, templates, a JSON dry run.
+    // Several vaults, renames, references, templates, a JSON dry run.
     /// Credentials in command-line order (`--credential-env VAR`, `--credential-file PATH`).
     public var credentials: [CredentialSource] = []
     /// A name in two vaults: the later credential wins instead of an error (`--override`).

@@ -47,11 +47,11 @@ public enum SeclabRunMain {
         if options.version { writeAll(1, Array("seclab-run \(BuildInfo.line)\n".utf8)); return 0 }
 
         // Why first: no core dump, ptrace attach or /proc/PID/mem read of this process once
-        // it holds decrypted values (issue 5 hardening).
+        // it holds decrypted values.
         _ = seclab_set_nondumpable()
         seclab_default_crash_signals()
 
-        // Issue 16: templates are read and parsed before any network work (a typo costs no pull).
+        // Templates are read and parsed before any network work (a typo costs no pull).
         let templates = try TemplateFiles.load(options.templates)
         if let path = options.onlyFile {
             guard let bytes = readFile(path, limit: 1 << 20) else {
@@ -156,7 +156,7 @@ public enum SeclabRunMain {
             if case .invalidURL = http { return .usage(http.description) }
             return RunFailure(RunExitCode.unreachable, http.description)
         case let .server(status, code, message, _):
-            // A slot bound to a CI identity (issue 17 §3): say what the job must add, or why its token was refused.
+            // A slot bound to a CI identity: say what the job must add, or why its token was refused.
             if status == 403, code == "oidc_token_missing" {
                 return RunFailure(RunExitCode.refused, "this machine credential is bound to a CI identity and no OIDC token was available",
                                   hint: "GitHub Actions: add `permissions: id-token: write` to the job; GitLab CI: add `id_tokens:` and pass it as SECLAB_OIDC_TOKEN (or SECLAB_OIDC_TOKEN_FILE)")

@@ -15,7 +15,7 @@ struct Supervisor {
 
     func run() throws(RunFailure) -> Int32 { try supervise(watch: nil).code }
 
-    /// Supervise one COMMAND until it exits. With `watch` (issue 16, Watch.swift), also wait on
+    /// Supervise one COMMAND until it exits. With `watch` (Watch.swift), also wait on
     /// its wake pipe: a change is applied by sending a signal, or by stopping COMMAND (SIGTERM,
     /// then SIGKILL after the stop timeout), in which case `restart` is true and the caller
     /// starts it again with the new values.
@@ -78,7 +78,7 @@ struct Supervisor {
             let ready = poll(&fds, nfds_t(fds.count), exited ? 50 : 100)
             if ready < 0 && errno != EINTR { break }
 
-            // Watch (issue 16): apply a verified change, or escalate a stop that timed out.
+            // Watch: apply a verified change, or escalate a stop that timed out.
             if let watch, !exited {
                 if let last = fds.last, last.fd == watch.wakeFD, last.revents != 0 {
                     watch.drainWake()

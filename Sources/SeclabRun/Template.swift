@@ -7,7 +7,7 @@ import Glibc
 /// `{{ NAME | json }}` tags (filters chain left to right), and `{{{{` for a literal `{{`.
 ///
 /// Why parsed before the pull: a typo in a template is found without a round trip, and the
-/// template text never leaves this machine (issue 16 item 4: "templates never reach the
+/// template text never leaves this machine ("templates never reach the
 /// server"). Why rendered into `SecretBytes`: the result holds secret values, so it is built
 /// in place in a zeroing buffer, never in a plain array or string.
 public struct Template: Sendable {

@@ -8,7 +8,7 @@ import SeclabPrimitives
 import Glibc
 #endif
 
-/// What the watcher thread hands the supervisor (issue 16 item 5): a wake pipe, and the latest
+/// What the watcher thread hands the supervisor: a wake pipe, and the latest
 /// verified items. Unchecked Sendable: every mutable field is behind `lock`.
 final class WatchHook: @unchecked Sendable {
     /// How a change reaches COMMAND.

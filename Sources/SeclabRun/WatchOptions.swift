@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The options of `--watch` and `--fallback` (issue 16 items 5 and 6), parsed with the rest of
+/// The options of `--watch` and `--fallback`, parsed with the rest of
 /// `RunOptions` and checked before any network or cryptographic work.
 public struct WatchOptions: Sendable, Equatable {
     /// Supervise COMMAND and poll the vault for changes (`--watch`).

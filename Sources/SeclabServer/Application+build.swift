@@ -38,7 +38,7 @@ public func buildApplication(_ config: ServerConfig) async throws -> some Applic
     if tls, config.tlsCertificatePath == nil || config.tlsKeyPath == nil {
         throw StartupError("--tls-cert and --tls-key go together")
     }
-    // Transport is TLS (seed §09); plain HTTP is acceptable on loopback only, or behind a
+    // Transport is TLS; plain HTTP is acceptable on loopback only, or behind a
     // proxy the operator vouches for with --allow-insecure-http.
     if !tls, !config.isLoopback, !config.allowInsecureHTTP {
         throw StartupError("refusing plain HTTP on \(config.host): give --tls-cert/--tls-key, listen on loopback, or pass --allow-insecure-http behind a TLS proxy")

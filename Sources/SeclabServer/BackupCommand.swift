@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `seclab-server backup --to FILE`: a consistent copy of a live SQLite database while the
-/// server keeps serving (issue 15 §6). PostgreSQL is backed up with pg_dump (docs/install.md).
+/// server keeps serving. PostgreSQL is backed up with pg_dump (docs/install.md).
 public struct Backup: AsyncParsableCommand {
     /// Help.
     public static let configuration = CommandConfiguration(

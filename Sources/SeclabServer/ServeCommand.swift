@@ -68,7 +68,7 @@ public struct Serve: AsyncParsableCommand {
         valueName: "CIDR"))
     public var trustedProxies: [String] = []
 
-    /// Trusted OpenID Connect issuers (issue 17 §1).
+    /// Trusted OpenID Connect issuers.
     @Option(name: .customLong("oidc-issuer"), help: ArgumentHelp(
         "A trusted OpenID Connect issuer (https://, or http:// on loopback) machine slots may be bound to; repeatable.",
         valueName: "URL"))
@@ -169,7 +169,7 @@ public struct Serve: AsyncParsableCommand {
             return value
         }) {
             // Below 100 ms a healthy database under load would look down; above 10 min a dead
-            // one would look like a hang (issue 13).
+            // one would look like a hang.
             guard (100...600_000).contains(millis) else {
                 throw ValidationError("--db-timeout-ms / SECLAB_DB_TIMEOUT_MS must be a number of milliseconds from 100 to 600000")
             }

@@ -38,7 +38,7 @@ public struct ServerConfig: Sendable {
     public var argon2Concurrency: Int = 2
     /// At most this many Argon2id verifications may wait; beyond that the server answers 503.
     public var argon2QueueLimit: Int = 64
-    /// Backoff for failed logins of one account from one client address (issue 12 §5).
+    /// Backoff for failed logins of one account from one client address.
     public var accountAddressThrottle = ThrottlePolicy()
     /// Backoff for failed logins of one account from anywhere: lenient and short, since anyone
     /// who knows the e-mail can fail it; it only stops guessing spread over many addresses.
@@ -49,7 +49,7 @@ public struct ServerConfig: Sendable {
     /// much higher threshold, since many clients can share an address (NAT, CI runners).
     public var addressThrottle = ThrottlePolicy(freeFailures: 100, maxDelayMillis: 5 * 60_000)
     /// Trusted OpenID Connect issuers (`--oidc-issuer`, `SECLAB_OIDC_ISSUERS`), exactly as
-    /// configured: a bound slot's issuer must be one of them (issue 17 §1). Checked by
+    /// configured: a bound slot's issuer must be one of them. Checked by
     /// `SeclabOIDC.IssuerURL` when the server starts.
     public var oidcIssuers: [String] = []
     /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (`--trusted-proxy`).
@@ -101,7 +101,7 @@ public struct ServerConfig: Sendable {
     /// True when `host` is a loopback address, where plain HTTP is acceptable: a literal
     /// loopback address, or a name every one of whose addresses is loopback.
     /// Why resolve: `127.example.com` is a name like any other and may point anywhere
-    /// (issue 12 §14); a prefix test on the text is not an address check.
+    ///; a prefix test on the text is not an address check.
     public var isLoopback: Bool {
         if let literal = IPAddress(host) { return literal.isLoopback }
         let addresses = HostResolver.addresses(of: host)

@@ -14,11 +14,11 @@ struct Services: Sendable {
     let logins: LoginService
     /// The machine pull's verifier, caches and audit group commit (`Pull/`).
     let pull: PullState
-    /// Per-address and global token buckets of unauthenticated work (issue 12 §6).
+    /// Per-address and global token buckets of unauthenticated work.
     let rates: RateLimiters
-    /// Audit rows of failures, throttles and denials, counted per window (issue 12 §6, §8).
+    /// Audit rows of failures, throttles and denials, counted per window.
     let aggregatedAudit: AggregatedAudit
-    /// Bounds the reads that hold a whole vault in memory (issue 12 §7).
+    /// Bounds the reads that hold a whole vault in memory.
     let heavyReads: BoundedGate
 
     /// One audit row in its own write transaction: for events whose action has no
@@ -36,7 +36,7 @@ struct Services: Sendable {
 }
 
 /// The blocked-until check that runs before any Argon2id or modular exponentiation
-/// (issue 3 §3), and the failure counting after (issue 12 §5).
+///, and the failure counting after.
 extension Services {
     /// Throw 429 with Retry-After when any of `keys` is blocked. The refusal is counted in
     /// the aggregated audit and never extends the block.
@@ -72,7 +72,7 @@ extension Services {
     }
 
     /// 429 unless this address may fail once more (checked before the work an unknown
-    /// credential would cost, issue 12 §6).
+    /// credential would cost).
     func checkFailureRate(_ context: SeclabRequestContext, kind: String, audit: AuditRecord) throws {
         guard rates.failures.allows(context.throttleSubject) else { throw limited(kind: kind, audit: audit) }
     }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A counting semaphore for async code: at most `limit` holders at once, the rest wait in
 /// FIFO order without blocking a thread. Used to serialize SQLite write transactions inside
-/// one process; a waiter may give up after a deadline (issue 13: nothing waits forever on the
+/// one process; a waiter may give up after a deadline (nothing waits forever on the
 /// database, not even for its turn to write).
 public final class AsyncSemaphore: Sendable {
     struct Waiter {

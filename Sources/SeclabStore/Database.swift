@@ -41,7 +41,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The few places where SQLite and PostgreSQL SQL differ (style.md: a small dialect value).
+/// The few places where SQLite and PostgreSQL SQL differ (a small dialect value).
 public struct StoreDialect: Sendable {
     /// The engine name, for logs and metrics.
     public let name: String
@@ -88,7 +88,7 @@ struct SQLiteWALSource: ConnectionPoolSource {
 /// The one database handle of a server process: a connection pool on either engine, with
 /// `read` for single statements and `write` for transactions.
 ///
-/// Nothing here waits on the database without a deadline (issue 13): a connection checkout,
+/// Nothing here waits on the database without a deadline: a connection checkout,
 /// SQLite's in-process write gate and every statement each fail with
 /// `StoreError.unavailable(.timeout)` after `timeout`. A connection whose statement missed
 /// its deadline or broke is closed and dropped, never handed out again; errors that mean the
@@ -129,7 +129,7 @@ public final class SeclabDatabase: Sendable {
         self.location = location
         timeout = .milliseconds(Int64(max(1, timeoutMillis)))
         // The query logs of SQLKit and the drivers print bind values (ciphertext, verifiers):
-        // they stay off whatever the server's log level (issue 3 §5).
+        // they stay off whatever the server's log level.
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         self.logger = quiet
@@ -184,7 +184,7 @@ public final class SeclabDatabase: Sendable {
     }
 
     /// Run `body` in one write transaction: committed if it returns, rolled back if it throws.
-    /// Every multi-row change and its audit row go through here (issue 3 §4, fail closed).
+    /// Every multi-row change and its audit row go through here (fail closed).
     public func write<R: Sendable>(_ body: @escaping @Sendable (Transaction) async throws -> R) async throws -> R {
         try await write(timeout: nil, body)
     }

@@ -6,7 +6,7 @@ import SQLiteNIO
 
 /// Why the database cannot serve a request right now: a condition that passes by itself or
 /// by an operator's hand (PostgreSQL restarting, a disk filling up), never a bad request.
-/// The server answers 503 with `Retry-After` for these (issue 13 §3) and logs the reason.
+/// The server answers 503 with `Retry-After` for these and logs the reason.
 public enum DatabaseFault: Sendable, Equatable, CustomStringConvertible {
     /// A statement or a connection checkout missed its deadline (`SECLAB_DB_TIMEOUT_MS`).
     case timeout(milliseconds: Int)

@@ -31,7 +31,7 @@ final class ConnectionLease: Sendable {
 
 /// The connection as the store's queries see it: every statement has a deadline.
 ///
-/// Why (issue 13): PostgresNIO 1.33 drops a query written to a connection whose channel has
+/// Why: PostgresNIO 1.33 drops a query written to a connection whose channel has
 /// already closed (`channel.write(…, promise: nil)`), so its future never completes; a
 /// PostgreSQL paused or cut off mid-statement never answers either. A statement that misses
 /// the deadline fails with `StoreError.unavailable(.timeout)` at the deadline whatever the

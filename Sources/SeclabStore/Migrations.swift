@@ -111,7 +111,7 @@ enum Migrations {
             ],
             // 2: a per-vault revision, bumped in the transaction of every change to the vault's
             // items or keys, so a replica can tell in one indexed read whether the items it
-            // encoded for an earlier pull are still current (the pull cache, issue 3 performance).
+            // encoded for an earlier pull are still current (the pull cache).
             // The index serves "last used" of machine slots, now read from the audit rows.
             [
                 "ALTER TABLE vaults ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
@@ -145,14 +145,14 @@ enum Migrations {
                 "UPDATE slots SET role = 'write' WHERE kind = 'share'",
                 "ALTER TABLE audit_events ADD COLUMN detail TEXT",
             ],
-            // 4 (issue 12 §6, §8): an audit row may stand for many alike failures or denials
+            // 4: an audit row may stand for many alike failures or denials
             // (`occurrences`), and keeps a bounded prefix of the key refs an action named with
             // their full count (`key_ref_count`), so floods cannot push history out of reach.
             [
                 "ALTER TABLE audit_events ADD COLUMN occurrences BIGINT NOT NULL DEFAULT 1",
                 "ALTER TABLE audit_events ADD COLUMN key_ref_count BIGINT NOT NULL DEFAULT 0",
             ],
-            // 5 (issue 17 §2): a machine slot may be bound to a CI identity. `oidc_policy` is the
+            // 5: a machine slot may be bound to a CI identity. `oidc_policy` is the
             // binding's canonical JSON text (SeclabOIDC.BindingPolicy.storageText), fixed at
             // creation; NULL for every slot made before, which stays unbound.
             [

@@ -32,7 +32,7 @@ extension Transaction {
     }
 
     /// Replace salts, verifier and wrapped private key, and end every session of the account
-    /// except `keepTokenHash` (issue 3: a passphrase change ends every other session).
+    /// except `keepTokenHash` (a passphrase change ends every other session).
     public func replacePassphrase(accountID: String, kdfProfile: String, saltAUK: String, saltSRP: String, srpVerifier: String, encPrivateKey: String, keepTokenHash: String, now: Int64) async throws {
         try await sql.raw("""
             UPDATE accounts SET kdf_profile = \(bind: kdfProfile), salt_auk = \(bind: saltAUK), salt_srp = \(bind: saltSRP),

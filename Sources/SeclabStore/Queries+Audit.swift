@@ -2,7 +2,7 @@ import SQLKit
 
 extension Transaction {
     /// Append an audit row. Callers write it inside the action's own transaction, so a
-    /// failed audit write fails the action (issue 3: fail closed).
+    /// failed audit write fails the action (fail closed).
     public func audit(_ event: AuditRecord) async throws {
         try await sql.raw("""
             INSERT INTO audit_events (time, actor_id, actor_kind, action, vault_id, slot_id, target_account_id, key_refs,
@@ -33,7 +33,7 @@ extension Transaction {
     }
 }
 
-/// Which audit rows a reader wants (issue 12 §8: `--action`, `--actor`, `--since`).
+/// Which audit rows a reader wants (`--action`, `--actor`, `--since`).
 public struct AuditFilter: Sendable, Equatable {
     /// Exact action name, e.g. `item.put`.
     public var action: String?

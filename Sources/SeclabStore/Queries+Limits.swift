@@ -10,7 +10,7 @@ public struct VaultUsage: Sendable, Equatable {
 
 extension Transaction {
     /// The live items of `vaultID` other than `excluding` (the item about to be replaced), for
-    /// the vault size limit (issue 12 §7). Run inside the write that adds the item, after the
+    /// the vault size limit. Run inside the write that adds the item, after the
     /// vault row is locked, so two writers cannot both squeeze under the limit.
     public func vaultUsage(vaultID: String, excluding keyRef: String) async throws -> VaultUsage {
         let row = try await sql.raw("""

@@ -53,7 +53,7 @@ private struct PullStateRow: Decodable {
 
 extension Transaction {
     /// The throttle of the slot and the machine slot `slotID` with its vault, in one
-    /// statement: a pull's only read before it knows whether it may run Argon2id (issue 3 §3).
+    /// statement: a pull's only read before it knows whether it may run Argon2id.
     public func machinePullState(slotID: String) async throws -> MachinePullState {
         let key = ThrottleKey.slot(slotID).text
         let row = try await sql.raw("""
@@ -102,10 +102,10 @@ public struct PullAudit: Sendable {
     public var expectedRevision: Int64?
     /// The throttle key that must not be blocked at `time`, or nil when the pull already checked it.
     public var throttleKey: ThrottleKey?
-    /// The audit row's `detail`: a bound slot's verified CI identity claims (issue 17 §4), nil otherwise.
+    /// The audit row's `detail`: a bound slot's verified CI identity claims, nil otherwise.
     public var detail: String?
 
-    /// Memberwise; `keyRefs` is cut to its first `AuditRecord.maxKeyRefs` (issue 12 §8: a row's size is bounded).
+    /// Memberwise; `keyRefs` is cut to its first `AuditRecord.maxKeyRefs` (a row's size is bounded).
     public init(time: Int64, slotID: String, vaultID: String, keyRefs: [String], clientAddress: String?, authHash: String,
                 expectedRevision: Int64? = nil, throttleKey: ThrottleKey? = nil, detail: String? = nil) {
         self.time = time; self.slotID = slotID; self.vaultID = vaultID

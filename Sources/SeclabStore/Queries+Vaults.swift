@@ -210,7 +210,7 @@ extension Transaction {
     }
 
     /// Delete a slot of the given kind; returns false when there was none. Revocation is the
-    /// row's disappearance, which every replica's next pull sees (issue 3 §2).
+    /// row's disappearance, which every replica's next pull sees.
     /// The id is retired in the same transaction (spec §11 A1: never issued again).
     public func deleteSlot(vaultID: String, slotID: String, kind: SlotKind, now: Int64) async throws -> Bool {
         let rows = try await sql.raw("""

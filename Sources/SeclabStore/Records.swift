@@ -124,7 +124,7 @@ public struct VaultRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// The kinds of key slot (seed §05).
+/// The kinds of key slot.
 public enum SlotKind: String, Codable, Sendable {
     /// The owner's own HPKE wrap.
     case owner
@@ -163,7 +163,7 @@ public struct SlotRecord: Codable, Sendable, Equatable {
     /// Unix ms the recipient accepted a share (owner and machine slots: their creation);
     /// nil while a share is a pending invitation.
     public var acceptedAt: Int64?
-    /// Machine slots bound to a CI identity: the policy's storage text (issue 17 §2); nil when unbound.
+    /// Machine slots bound to a CI identity: the policy's storage text; nil when unbound.
     public var oidcPolicy: String?
 
     enum CodingKeys: String, CodingKey {
@@ -216,7 +216,7 @@ public struct ItemRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// An audit row (seed §07: actions, never content).
+/// An audit row (actions, never content).
 public struct AuditRecord: Codable, Sendable, Equatable {
     /// Unix ms.
     public var time: Int64
@@ -239,14 +239,14 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     /// `ok`, `denied`, `failed`, `throttled`, `limited`.
     public var outcome: String
     /// How many events this row stands for: 1, or the count of alike failures and denials
-    /// aggregated over a window (issue 12 §6, §8).
+    /// aggregated over a window.
     public var occurrences: Int64
     /// How many key refs the action named; `keyRefs` keeps at most `maxKeyRefs` of them.
     public var keyRefCount: Int64
     /// A short fact about the action, e.g. `role=read` for a share (never content).
     public var detail: String?
 
-    /// Key refs kept per row: a row's size stays bounded whatever a request named (issue 12 §8).
+    /// Key refs kept per row: a row's size stays bounded whatever a request named.
     public static let maxKeyRefs = 32
 
     enum CodingKeys: String, CodingKey {

@@ -10,7 +10,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case badDatabaseURL(String)
     /// The database schema is newer than this build.
     case schemaTooNew(found: Int, known: Int)
-    /// The database cannot serve right now (maps to 503 with Retry-After, issue 13 §3).
+    /// The database cannot serve right now (maps to 503 with Retry-After).
     case unavailable(DatabaseFault)
 
     /// A one-line message without content.

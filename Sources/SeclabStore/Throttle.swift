@@ -1,6 +1,6 @@
 import SQLKit
 
-/// Who a failure counter belongs to (issue 12 §5). One small typed value per counter, so a
+/// Who a failure counter belongs to. One small typed value per counter, so a
 /// login can never be counted against a machine slot or an address by a string mix-up.
 ///
 /// Why these kinds: an attacker's failures must block the attacker, not everyone who shares
@@ -43,7 +43,7 @@ public struct ThrottleKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 }
 
-/// Exponential backoff for failed authentications (issue 3 §3, issue 12 §5).
+/// Exponential backoff for failed authentications.
 public struct ThrottlePolicy: Sendable {
     /// Failures allowed before any delay.
     public var freeFailures: Int64
@@ -80,7 +80,7 @@ extension Transaction {
     ///
     /// Why a running block is never moved: a request refused while blocked never gets here
     /// (it is refused before the work), and one that raced past the check while the block
-    /// began is a real guess, so it counts, but it must not extend the block (issue 12 §5).
+    /// began is a real guess, so it counts, but it must not extend the block.
     /// The next failure after the block ends pays for the higher count.
     public func recordFailure(keys: [(key: ThrottleKey, policy: ThrottlePolicy)], now: Int64) async throws {
         for (key, policy) in keys {

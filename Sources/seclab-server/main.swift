@@ -1,7 +1,7 @@
 import ArgumentParser
 import SeclabServer
 
-// Thin on purpose: the command lives in SeclabServer (style.md). Top-level code resolves
+// Thin on purpose: the command lives in SeclabServer. Top-level code resolves
 // `main()`/`run()` to ParsableCommand's synchronous versions, so `serve` is dispatched by name.
 do {
     var command = try SeclabServerCommand.parseAsRoot()

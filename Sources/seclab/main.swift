@@ -1,4 +1,4 @@
-// `seclab`, the owner's CLI (issue 4). Everything lives in SeclabCLI; see docs/cli.md.
+// `seclab`, the owner's CLI. Everything lives in SeclabCLI; see docs/cli.md.
 import SeclabCLI
 
 Seclab.runMain()

@@ -2,7 +2,7 @@ import Foundation
 import SeclabAPI
 import Testing
 
-/// The conditional pull of `--watch` (issue 16): its request body, and the reader's strict
+/// The conditional pull of `--watch`: its request body, and the reader's strict
 /// handling of `revision` and of the "unchanged" answer.
 @Suite("Conditional pull wire")
 struct ConditionalPullWireTests {

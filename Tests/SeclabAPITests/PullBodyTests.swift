@@ -18,7 +18,7 @@ struct PullBodyTests {
                                     wrappedIndexKey: value.wrappedIndexKey, wrappedVK: value.wrappedVK)
     }
 
-    /// Issue 16: a conditional pull's full answer carries `revision` where the general encoder
+    /// A conditional pull's full answer carries `revision` where the general encoder
     /// puts it; without it the bytes are those of a response type that has no such field.
     @Test(arguments: [nil, 0, 1, 9_007_199_254_740_991] as [Int64?])
     func revisionMatchesTheGeneralEncoder(revision: Int64?) throws {

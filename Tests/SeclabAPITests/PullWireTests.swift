@@ -91,7 +91,7 @@ struct PullWireTests {
         #expect(try JSONDecoder().decode(MachinePullRequest.self, from: Data(body)).keyRefs == ["a_-1", "B2"])
     }
 
-    /// Issue 17: the CI identity token rides in the body; without one the body is unchanged.
+    /// The CI identity token rides in the body; without one the body is unchanged.
     @Test func writesTheTokenInTheBody() throws {
         let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
         #expect(PullWire.requestBody(keyRefs: nil, oidcToken: nil) == Array("{}".utf8))

@@ -1,6 +1,6 @@
 import Testing
 
-/// Issue 17: JWT verification and swift-crypto are server-side only. seclab-run forwards a token
+/// JWT verification and swift-crypto are server-side only. seclab-run forwards a token
 /// string and must stay lean (libcurl, libsodium, FoundationEssentials); the owner's CLI sends a
 /// policy, which is plain data.
 @Suite struct OIDCArchitectureTests {

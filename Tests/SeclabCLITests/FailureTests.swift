@@ -120,7 +120,7 @@ struct FailureTests {
         #expect(try device.ok(["secret", "get", "v", "A"]).text == "value-a")
     }
 
-    @Test("a stolen session token alone cannot change the passphrase (issue 12 §10); the owner keeps logging in")
+    @Test("a stolen session token alone cannot change the passphrase; the owner keeps logging in")
     func stolenTokenCannotChangeThePassphrase() throws {
         let server = try ServerProcess()
         let device = try Device(server: server.baseURL, passphrase: "owner passphrase")

@@ -6,7 +6,7 @@ import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
-/// Issue 12, items 4 and 12: names that run code when a dotenv export is sourced, or act on a
+/// Names that run code when a dotenv export is sourced, or act on a
 /// terminal or a CI log when listed. The CLI refuses them at write; names a hostile client
 /// writes through the API anyway are refused by the dotenv exporter and escaped on display.
 @Suite(.serialized)

@@ -8,7 +8,7 @@ import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
-/// Issue 12 §3: a stranger who knows only the victim's e-mail cannot lock the victim out of
+/// A stranger who knows only the victim's e-mail cannot lock the victim out of
 /// its own vaults, nor receive the victim's writes through a vault named like one of theirs.
 @Suite(.serialized)
 struct InvitationTests {

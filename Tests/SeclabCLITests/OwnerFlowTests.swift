@@ -91,7 +91,7 @@ struct OwnerFlowTests {
         let audit = try device.ok(["audit", vaultName, "--json"])
         #expect(audit.text.contains("machine.revoke") && audit.text.contains("AFTER_REKEY"), "\(audit.text)")
 
-        // issue 12 §8: filters, pages with a printed cursor, and --all.
+        // Filters, pages with a printed cursor, and --all.
         func rows(_ run: Run) throws -> [[String: Any]] { (try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [[String: Any]]) ?? [] }
         let puts = try rows(try device.ok(["audit", vaultName, "--json", "--action", "item.put", "--since", "1h"]))
         #expect(!puts.isEmpty && puts.allSatisfy { $0["action"] as? String == "item.put" })

@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 12, item 11: the CLI never writes its profile (the Secret Key) into, or reads pins
+/// The CLI never writes its profile (the Secret Key) into, or reads pins
 /// from, a directory another user owns or can write to.
 @Suite(.serialized)
 struct ProfileDirectoryTests {

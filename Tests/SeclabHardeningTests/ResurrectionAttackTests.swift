@@ -8,7 +8,7 @@ import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
-/// Issue 12 §2: the holder of a leaked, since-revoked machine credential re-creates its slot
+/// The holder of a leaked, since-revoked machine credential re-creates its slot
 /// (same slot id, auth secret and wrapped VK from the leaked MK) in a vault of their own, with
 /// items of their choosing, hoping the victim's pipeline pulls and runs them.
 ///
@@ -93,7 +93,7 @@ struct ResurrectionAttackTests {
         let scene = try Scene()
         try scene.victim.ok(["machine", "revoke", "prod", "ci"])
         #expect(scene.server.stop() == 0)
-        // Undo schema versions 3 and later by hand (5: slots.oidc_policy, issue 17): what a
+        // Undo schema versions 3 and later by hand (5: slots.oidc_policy): what a
         // database written by the release before tombstones holds.
         let downgrade = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), arguments: ["-c", """
             import sqlite3, sys

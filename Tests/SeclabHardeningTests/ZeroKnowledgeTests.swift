@@ -5,7 +5,7 @@ import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
-/// Issue 7 §2: after a full scenario through the real binaries, nothing the clients hold is on
+/// After a full scenario through the real binaries, nothing the clients hold is on
 /// the server's disk, in its dump or log, or in anything it answered; and nothing it holds or
 /// sent opens a blob.
 @Suite("Zero knowledge")

@@ -6,7 +6,7 @@ import JWTKit
 import NIOCore
 import Synchronization
 
-/// A real OpenID Connect identity provider on loopback for the tests (issue 17, "Tests").
+/// A real OpenID Connect identity provider on loopback for the tests ("Tests").
 ///
 /// It has its own RSA and P-256 keys, serves its discovery document and JWKS over HTTP, can
 /// rotate to a new RSA key (new `kid`), can be taken down (discovery and JWKS answer 503),

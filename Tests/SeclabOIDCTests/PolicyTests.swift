@@ -2,7 +2,7 @@ import Foundation
 import SeclabOIDC
 import Testing
 
-/// Binding policies, claim patterns and issuer URLs (issue 17 §1–2), without the network.
+/// Binding policies, claim patterns and issuer URLs, without the network.
 @Suite struct PolicyTests {
     func pattern(_ text: String) throws -> ClaimPattern { try ClaimPattern(parsing: text) }
 

@@ -6,7 +6,7 @@ import NIOHTTP1
 import SeclabOIDCTestSupport
 import Testing
 
-/// `TokenVerifier` against a real identity provider on loopback, with real tokens (issue 17 §1).
+/// `TokenVerifier` against a real identity provider on loopback, with real tokens.
 @Suite struct VerifierTests {
     static let audience = "https://seclab.example:8443"
 

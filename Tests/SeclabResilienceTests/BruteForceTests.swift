@@ -6,7 +6,7 @@ import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
-/// Issue 7 §4: online guessing against a real server from one address.
+/// Online guessing against a real server from one address.
 ///
 /// What is measured, from the server's own `/metrics` and database:
 /// * Argon2id runs = machine-credential cache misses (`seclab_credential_cache_total{result="miss"}`
@@ -104,7 +104,7 @@ extension Resilience {
             let failed401 = machine401 + (burst.tally.statuses[401] ?? 0)
             #expect(failedRows == failed401, "owner sees \(failedRows) failed machine authentications, server answered \(failed401) × 401")
             let database = try #require(server.sqlitePath)
-            // Throttled requests are counted, one row per window (issue 12 §6), not one row each;
+            // Throttled requests are counted, one row per window, not one row each;
             // the window still open is written later, so the rows so far hold at most the 429s.
             let throttledRows = Int(try sqlite3(database, "SELECT count(*) FROM audit_events WHERE action = 'auth.machine' AND outcome = 'throttled' AND slot_id = '\(slotID)'")) ?? -1
             let throttledCount = Int(try sqlite3(database, "SELECT COALESCE(SUM(occurrences), 0) FROM audit_events WHERE action = 'auth.machine' AND outcome = 'throttled' AND slot_id = '\(slotID)'")) ?? -1

@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 7 §5 and issue 13: SQLite on a full disk (a small tmpfs filled to the last byte).
+/// SQLite on a full disk (a small tmpfs filled to the last byte).
 /// Writes fail with the documented 503, Retry-After and nothing about the engine, and the
 /// server logs why; the server keeps serving reads; once space is back, writes work again
 /// and `/readyz` is ready by itself; `PRAGMA integrity_check` stays "ok".

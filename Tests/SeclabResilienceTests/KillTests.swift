@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 7 §5: `kill -9` of the server in the middle of a passphrase change, a rekey of a
+/// `kill -9` of the server in the middle of a passphrase change, a rekey of a
 /// 1,000-item vault and a dotenv import; the server then starts again on the same SQLite file.
 ///
 /// How the kill is timed: the owner's CLI talks to the server through `FaultProxy`, which

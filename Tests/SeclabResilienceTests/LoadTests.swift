@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// Issue 7 §6: 32 concurrent `seclab-run -- true` (the real binary, one process per pull) in
+/// 32 concurrent `seclab-run -- true` (the real binary, one process per pull) in
 /// a loop against one server, on each engine, with zero errors; p50/p99 of the whole run
 /// (process start to exit) and the server's peak RSS are printed.
 ///

@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 7 §5 and issue 13: PostgreSQL fails under a 32-way pull load (an immediate restart,
+/// PostgreSQL fails under a 32-way pull load (an immediate restart,
 /// a pause longer than the database deadline, its connections killed). The server keeps
 /// running; every request gets an answer within the deadline plus a retry budget, and during
 /// the fault that answer is the documented 503 with Retry-After; afterwards pulls succeed

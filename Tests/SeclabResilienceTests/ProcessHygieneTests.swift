@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 7 §7: seclab-run as PID 1 of a new PID namespace (a container's ENTRYPOINT) in
+/// Seclab-run as PID 1 of a new PID namespace (a container's ENTRYPOINT) in
 /// `--mask` mode, i.e. while it holds decrypted values for the whole life of the command.
 extension Resilience {
     @Suite struct ProcessHygiene {

@@ -1,4 +1,4 @@
-// Issue 7 §4–7: brute force, faults with nothing lost, load and process hygiene.
+// Brute force, faults with nothing lost, load and process hygiene.
 //
 // Every test drives real processes (seclab-server, seclab, seclab-run, PostgreSQL) and
 // measures what they did. The suites run one after another: they kill servers, fill

@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// Issue 7 §5 (and the untested retry item of issue 5): the server unreachable, failing, or
+/// The server unreachable, failing, or
 /// throttling. `seclab-run` retries within `--timeout`, honours `Retry-After`, then exits with
 /// the documented code (docs/seclab-run.md: 124 unreachable/failing, 123 throttled) in bounded
 /// time; `seclab` exits 5 when it cannot reach the server (docs/cli.md).

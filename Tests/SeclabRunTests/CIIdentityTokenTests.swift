@@ -5,7 +5,7 @@ import SeclabOIDCTestSupport
 @testable import SeclabRun
 import Testing
 
-/// seclab-run's side of issue 17 §3: finding the job's token and the audience, against a real
+/// seclab-run's side of CI identity binding: finding the job's token and the audience, against a real
 /// GitHub-style token endpoint on loopback, with the real libcurl client.
 @Suite struct CIIdentityTokenTests {
     @Test func theAudienceIsTheServersOriginUnlessOverridden() {

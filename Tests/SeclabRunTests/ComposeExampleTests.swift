@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// `ci-examples/compose.yaml` (issue 16): its entrypoint runs for real (no Docker engine here),
+/// `ci-examples/compose.yaml`: its entrypoint runs for real (no Docker engine here),
 /// with the image's paths mapped to the repository's files and a scratch volume directory.
 @Suite struct ComposeExampleTests {
     @Test func composeEntrypointRunsWatchingWithAFallbackOnItsVolume() throws {

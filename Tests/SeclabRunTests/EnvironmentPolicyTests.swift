@@ -3,7 +3,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// The refused families (issue 12, item 1): every family refuses its names, credentials are
+/// The refused families: every family refuses its names, credentials are
 /// accepted, `--allow-name` lets one name through, and docs/seclab-run.md lists exactly them.
 @Suite struct EnvironmentPolicyTests {
     /// Names each family must refuse: the reviewer's findings first, then what each tool's

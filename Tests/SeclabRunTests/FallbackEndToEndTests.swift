@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// `--fallback` end to end (issue 16 item 6; spec §11 A2): written after every verified pull,
+/// `--fallback` end to end (spec §11 A2): written after every verified pull,
 /// used only when the server is unreachable, refused when too old, another credential's,
 /// modified, or when the server refuses the credential; nothing in HOME or TMPDIR.
 @Suite(.serialized) struct FallbackEndToEndTests {

@@ -3,7 +3,7 @@ import SeclabOIDCTestSupport
 import SeclabTestSupport
 import Testing
 
-/// Issue 17 end to end: a real `seclab-server --oidc-issuer` trusting a local identity provider
+/// A real `seclab-server --oidc-issuer` trusting a local identity provider
 /// (real RSA and EC keys, discovery and JWKS over loopback HTTP, a GitHub-style token
 /// endpoint), a slot bound with the real `seclab machine create --oidc-…`, pulled by the real
 /// `seclab-run` with real tokens, good and hostile.
@@ -247,7 +247,7 @@ final class OIDCFixture: @unchecked Sendable {
     }
 }
 
-/// Issue 17 on PostgreSQL with two replicas: a slot bound through one replica is enforced by
+/// On PostgreSQL with two replicas: a slot bound through one replica is enforced by
 /// both (the policy lives in the database, the verifier in each replica).
 @Suite(.serialized, .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.skipReason)))
 struct OIDCBindingReplicaTests {

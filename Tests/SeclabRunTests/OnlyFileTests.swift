@@ -1,7 +1,7 @@
 @testable import SeclabRun
 import Testing
 
-/// `--only-file`: the names file a pipeline commits beside its workflow (issue 12, item 1).
+/// `--only-file`: the names file a pipeline commits beside its workflow.
 @Suite struct OnlyFileTests {
     @Test func parsesOneNamePerLineWithCommentsAndBlankLines() throws {
         let text = "# deploy needs\nDATABASE_URL\n  API_TOKEN\t\r\n\n   # indented comment\nTLS_KEY"

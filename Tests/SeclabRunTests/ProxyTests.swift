@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 5: "`HTTPS_PROXY`/`NO_PROXY` honoured". A real TLS server (a second `seclab-server`
+/// "`HTTPS_PROXY`/`NO_PROXY` honoured". A real TLS server (a second `seclab-server`
 /// on the fixture's database) reached through a real CONNECT proxy in this process: the proxy
 /// must see the tunnel, `NO_PROXY` must bypass it, and a dead proxy must stop the run (no
 /// silent fallback to a direct connection).

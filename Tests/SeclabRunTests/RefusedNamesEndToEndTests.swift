@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// The reviewer's attacks of issue 12, item 1, through the real binaries: a vault writer plants
+/// The reviewer's planted-name attacks, through the real binaries: a vault writer plants
 /// variables that make an innocent command run theirs. seclab-run refuses them (exit 125) and
 /// the planted command never runs; `--allow-name` for exactly those names shows the attack is
 /// real (so the test can fail).

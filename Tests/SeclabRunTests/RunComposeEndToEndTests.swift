@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// Issue 16 items 1–4 and 7 end to end: the real seclab-run binary against the real server,
+/// The real seclab-run binary against the real server,
 /// vaults and credentials made with the real `seclab` CLI (RunFixture): several vaults merged
 /// and colliding, renames and prefixes, references, templates into /dev/fd/N, the JSON dry
 /// run; and after every mode TMPDIR and HOME are still empty.

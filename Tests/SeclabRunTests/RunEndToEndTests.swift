@@ -2,8 +2,8 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// seclab-run end to end: the real binary against the real server, through the contract of
-/// issue 5 (injection, selection, files, masking, failure codes, hygiene).
+/// seclab-run end to end: the real binary against the real server, through its contract
+/// (injection, selection, files, masking, failure codes, hygiene; docs/seclab-run.md).
 @Suite struct RunEndToEndTests {
     let fixture: RunFixture
     init() throws { fixture = try RunFixture.get() }
@@ -80,7 +80,7 @@ import Testing
         for value in RunFixture.secrets.values { #expect(!result.stdout.contains(value)) }
     }
 
-    /// Issue 12, item 9: under GitHub Actions the `::add-mask::` lines go to stderr, which the
+    /// Under GitHub Actions the `::add-mask::` lines go to stderr, which the
     /// runner scans like stdout (ScriptHandler.cs), so a step's redirected stdout holds only the
     /// command's output: no mask line and no value.
     @Test func emitsGitHubMasksOnStderrNeverIntoRedirectedStdout() throws {
@@ -245,7 +245,7 @@ import Testing
         let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["readelf", "-d", try Binaries.url(named: "seclab-run").path],
                                     environment: ["PATH": "/usr/bin:/bin"])
         let text = String(decoding: result.stdout, as: UTF8.self)
-        // libsodium is linked in (Sources/CSodium/module.modulemap, issue 15 §1): libcurl is the
+        // libsodium is linked in (Sources/CSodium/module.modulemap): libcurl is the
         // only non-glibc library seclab-run needs besides libcrypto.
         #expect(result.status == 0 && !text.contains("libsodium") && text.contains("libcurl"))
         for forbidden in ["libFoundation.so", "libFoundationNetworking", "libFoundationInternationalization", "icu", "NIO", "Hummingbird"] {

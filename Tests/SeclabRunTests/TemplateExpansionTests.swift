@@ -2,7 +2,7 @@ import SeclabPrimitives
 @testable import SeclabRun
 import Testing
 
-/// The parsers of `--template` and `--expand` (issue 16 items 3 and 4), without a server.
+/// The parsers of `--template` and `--expand`, without a server.
 @Suite struct TemplateExpansionTests {
     static func secret(_ text: String) -> SecretBytes { SecretBytes(copying: Array(text.utf8)) }
     static func text(_ value: SecretBytes) -> String { String(decoding: value.unprotectedArray(), as: UTF8.self) }

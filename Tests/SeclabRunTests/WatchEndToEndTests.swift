@@ -2,7 +2,7 @@ import Foundation
 import SeclabTestSupport
 import Testing
 
-/// `--watch` end to end (issue 16 item 5): the real server, the real `seclab` changing the
+/// `--watch` end to end: the real server, the real `seclab` changing the
 /// vault, the real `seclab-run` supervising a shell. Each test has its own server (they change
 /// or stop it). Waits are generous (the machine is loaded); no test races a short window.
 @Suite(.serialized) struct WatchEndToEndTests {

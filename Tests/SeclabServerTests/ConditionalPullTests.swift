@@ -2,7 +2,7 @@ import Foundation
 import SeclabAPI
 import Testing
 
-/// The conditional pull of `seclab-run --watch` (issue 16), on both engines: an unchanged
+/// The conditional pull of `seclab-run --watch`, on both engines: an unchanged
 /// vault answers `{"revision":N,"unchanged":true}` with no audit row and a /metrics count; a
 /// change answers in full (audited) with the new revision; a revoked slot gets 401.
 enum ConditionalPullScenario {

@@ -4,7 +4,7 @@ import SQLKit
 import SeclabStore
 import Testing
 
-/// Issue 13 §2 at the storage layer, on real databases: a statement or a checkout that does
+/// At the storage layer, on real databases: a statement or a checkout that does
 /// not complete fails with `StoreError.unavailable` at its deadline, its connection is
 /// discarded, and the next statement runs on a fresh one.
 @Suite("Database deadlines")
@@ -28,7 +28,7 @@ struct DatabaseDeadlineTests {
         return nil
     }
 
-    /// The bug behind issue 13, made deterministic: the connection's backend is killed while the
+    /// The database-hang bug (docs/server.md), made deterministic: the connection's backend is killed while the
     /// connection is checked out, and the next statement is sent on it. PostgresNIO 1.33 drops
     /// a query written to a closed channel and never completes it: before the deadlines this
     /// call never returned.

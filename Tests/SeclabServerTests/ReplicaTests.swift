@@ -4,7 +4,7 @@ import SeclabTestSupport
 import Testing
 
 /// Two server processes on one PostgreSQL: SRP state, sessions, throttles and revocations live
-/// in the database, so replicas agree at once (issue 3 §4).
+/// in the database, so replicas agree at once.
 @Suite("Replicas on one PostgreSQL", .enabled(if: Engine.postgresURL != nil, Engine.postgresSkipReason))
 struct ReplicaTests {
     /// Two server processes on one fresh PostgreSQL database.

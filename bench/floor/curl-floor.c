@@ -1,4 +1,4 @@
-/* The floor of any libcurl client (bench/, issue 5): load Debian's libcurl, initialise it, send
+/* The floor of any libcurl client (bench/): load Debian's libcurl, initialise it, send
  * one POST with the machine auth header, read the whole body, then execve the command with N
  * dummy variables already in the environment array. No parsing, no decryption, no checks: what
  * seclab-run could not go under with libcurl on this machine, timed beside it.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs ci-examples/github-actions.yml and ci-examples/gitlab-ci.yml for real (issue 15 §5),
+"""Runs ci-examples/github-actions.yml and ci-examples/gitlab-ci.yml for real,
 with the GitHub Action and the GitLab component they use resolved to this tree (ci_runner.py),
 against the release in dist/ (scripts/release) served over loopback HTTP, and the examples'
 own seclab-run steps against a real seclab-server with a real vault (release_fixture.py).
@@ -82,7 +82,7 @@ try:
         for name, fp in expected.items():
             check(f"sha256 {fp}" in deploy.stdout, f"the Deploy step got the vault's {name} (fingerprint {fp})")
         check("deploy: TLS_KEY       file /dev/fd/" in deploy.stdout, "TLS_KEY arrives as a file (--file TLS_KEY=TLS_KEY_PATH)")
-        # The runner reads ::add-mask:: from stderr (issue 12 item 9); stdout is the command's own.
+        # The runner reads ::add-mask:: from stderr; stdout is the command's own.
         check(f"::add-mask::{server.secrets['API_TOKEN']}" in deploy.stderr, "seclab-run asks the runner to mask API_TOKEN")
         check("::add-mask::" not in deploy.stdout and not leaks(deploy.stdout), "no value and no ::add-mask:: on the Deploy step's stdout")
         others = "\n".join(line for line in deploy.stderr.splitlines() if not line.startswith("::add-mask::"))

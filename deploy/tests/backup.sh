@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15 §6: `seclab-server backup --to FILE` on a live SQLite database under a 32-way pull
+# `seclab-server backup --to FILE` on a live SQLite database under a 32-way pull
 # load; a new server on the copy serves every item byte-identical and the machine credential
 # works; a backup by a binary older or newer in schema than the database is refused with a
 # clear message; a server refuses a copy newer in schema than it knows.

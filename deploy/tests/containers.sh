@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15 §4, in real Docker (set up by scripts/lib/docker-setup.sh): the application image
+# In real Docker (set up by scripts/lib/docker-setup.sh): the application image
 # (ci-examples/Dockerfile, ENTRYPOINT seclab-run) and the server image (deploy/Dockerfile),
 # built from dist/ (scripts/release) and run for real. Needs root.
 # Usage: deploy/tests/containers.sh [DIST_DIR]

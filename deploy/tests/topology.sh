@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15 §4: the deploy/compose.yaml topology with the same processes on the host (no
+# The deploy/compose.yaml topology with the same processes on the host (no
 # registry here for the postgres and nginx images): PostgreSQL, two seclab-server replicas
 # from dist/ and nginx running the shipped deploy/nginx.conf (addresses and paths rewritten),
 # terminating TLS with a throwaway CA. Proves: a loop of ≥200 seclab-run invocations through the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15 §2–3: proof on a machine that never built seclab. In a fresh Debian 12 root file
+# Proof on a machine that never built seclab. In a fresh Debian 12 root file
 # system (debootstrap, cached), installs the .debs from dist/ with `apt-get install ./…deb`
 # (dependencies from the Debian mirror) and runs the round trip with the installed binaries;
 # upgrades the packages and checks the database and an edited conffile survive; checks the

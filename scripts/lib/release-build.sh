@@ -2,7 +2,7 @@
 # (flags, scratch path, version stamp), so both share .build-release and CI builds it once.
 # Needs: the repository root as the working directory.
 
-# The release scratch path; a static-stdlib build must not share the debug one (stack-notes).
+# The release scratch path; a static-stdlib build must not share the debug one.
 release_scratch="$PWD/.build-release"
 
 # Writes Sources/SeclabVersion/Release.generated.swift from VERSION and git (compiled only with

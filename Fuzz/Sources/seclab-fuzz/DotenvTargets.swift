@@ -10,7 +10,7 @@ enum DotenvTargets {
     static func run(_ data: [UInt8]) {
         guard let pairs = try? Dotenv.parse(String(decoding: data, as: UTF8.self)) else { return }
         check(Set(pairs.map(\.name)).count == pairs.count, "Dotenv.parse returned a name twice")
-        // render refuses names a shell would run (issue 12, item 4), and only those.
+        // render refuses names a shell would run, and only those.
         let rendered: String
         do throws(Dotenv.RenderError) { rendered = try Dotenv.render(pairs) } catch {
             check(pairs.contains { !Dotenv.isShellName($0.name) }, "Dotenv: render refused a shell name")

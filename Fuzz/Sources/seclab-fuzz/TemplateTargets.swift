@@ -2,7 +2,7 @@ import SeclabPrimitives
 import SeclabRun
 
 /// seclab-run's `--template` parser and renderer (SeclabRun.Template) and `--expand`'s
-/// reference parser and resolver (SeclabRun.Expansion), issue 16. The first byte picks which;
+/// reference parser and resolver (SeclabRun.Expansion). The first byte picks which;
 /// the rest is the template, or values split on NUL (named V0, V1, …).
 ///
 /// Properties: a parsed template's literal pieces are in order, inside the text and never

@@ -22,7 +22,7 @@ extension LoginRecord {
 /// A fresh SRP-6a proof (spec §8) for an action that must not rest on a session token alone.
 ///
 /// Why: a stolen bearer token must not be enough to change the passphrase and lock the owner
-/// out (issue 12 §10). The client runs `srp/start` for its own account and sends M1 with the
+/// out. The client runs `srp/start` for its own account and sends M1 with the
 /// change; the server consumes the login attempt and checks M1 exactly as `srp/finish` does,
 /// without issuing a session. Failures count against the same throttles as a failed login.
 extension Services {

@@ -28,8 +28,8 @@ enum SessionTokens {
 
 extension Services {
     /// The session behind `Authorization: Bearer …`, or 401. A failed attempt is counted in
-    /// the aggregated audit and against the address's failure rate (429 once spent: issue 12
-    /// §6); the idle clock restarts at most once a minute (one write, not one per request).
+    /// the aggregated audit and against the address's failure rate (429 once spent,
+    /// docs/security.md "floods"); the idle clock restarts at most once a minute (one write, not one per request).
     func requireAccount(_ request: Request, context: SeclabRequestContext) async throws -> AccountPrincipal {
         let now = Clock.nowMillis()
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),

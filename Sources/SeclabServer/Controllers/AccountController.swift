@@ -19,7 +19,7 @@ struct AccountController {
     }
 
     func create(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
-        // issue 12 §6, §13: open registration is rate limited per address and per server, which
+        // Open registration is rate limited per address and per server, which
         // bounds both account floods and how fast 409s can test which e-mails are taken.
         guard services.rates.registration.take(context.throttleSubject) else {
             throw services.limited(kind: "register", audit: AuditRecord(time: Clock.nowMillis(), actorID: nil, actorKind: .anonymous,
@@ -44,7 +44,7 @@ struct AccountController {
 
     func lookup(_ request: Request, _ context: SeclabRequestContext) async throws -> Response {
         let principal = try context.requireAccount()
-        // issue 12 §13: a lookup answers whether an e-mail has an account; it needs a session
+        // A lookup answers whether an e-mail has an account; it needs a session
         // and is rate limited per account, so enumerating e-mails is slow and attributable.
         guard services.rates.lookup.take(principal.accountID) else {
             throw services.limited(kind: "lookup", audit: Services.event(principal, .accountLookup, context: context, outcome: .limited,

@@ -4,7 +4,7 @@ import SeclabPrimitives
 import SeclabStore
 
 /// `GET /v1/vaults/{vault_id}/audit`: the vault's audit log, newest first, in pages with an
-/// opaque cursor and filters (issue 12 §8: no flood can push history out of reach, since every
+/// opaque cursor and filters (no flood can push history out of reach, since every
 /// row stays reachable page by page and a filter finds the rows that matter among many).
 struct AuditController {
     let services: Services

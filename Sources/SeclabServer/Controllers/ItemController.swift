@@ -36,7 +36,7 @@ struct ItemController {
         }
         _ = try await services.authorize(route, need: .read)
         let (vaultID, includeTombstones) = (route.vaultID, includeDeleted)
-        // Whole-vault reads hold the vault in memory while they encode it: bounded (issue 12 §7).
+        // Whole-vault reads hold the vault in memory while they encode it: bounded.
         return try await services.heavyReads.run {
             let items = try await services.database.read { tx in try await tx.items(vaultID: vaultID, includeDeleted: includeTombstones) }
             return Self.itemList(items)
@@ -53,7 +53,7 @@ struct ItemController {
         let (maxItems, maxBytes) = (services.config.vaultMaxItems, services.config.vaultMaxBytes)
         let vaultID = route.vaultID
         try await services.writeInVault(route, need: .writeItems) { tx, _ in
-            // issue 12 §7: a vault's size is bounded, so every whole-vault read is too.
+            // A vault's size is bounded, so every whole-vault read is too.
             let usage = try await tx.vaultUsage(vaultID: vaultID, excluding: keyRef)
             try Self.checkLimits(items: usage.items + 1, bytes: usage.bytes + item.encName.utf8.count + item.encValue.utf8.count,
                                  maxItems: maxItems, maxBytes: maxBytes)
@@ -87,7 +87,7 @@ struct ItemController {
     }
 
     /// `{"items":[…]}` through the pull's hand-written encoder: the same bytes `JSONBody` would
-    /// write, without Foundation's per-item tree (issue 12 §7: a list of a full vault cost about
+    /// write, without Foundation's per-item tree (a list of a full vault cost about
     /// six times the vault's size in memory that way).
     static func itemList(_ items: [ItemRecord]) -> Response {
         let array = PullResponse.items(items.map(view))

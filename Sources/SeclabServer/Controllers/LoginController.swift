@@ -36,7 +36,7 @@ struct LoginController {
         // Throttled accounts and addresses are refused before the modular exponentiation of B.
         try await services.checkThrottle(keys: Services.loginKeys(accountID: accountID, context: context), kind: "srp",
                                          audit: attempt(account == nil ? nil : accountID, context: context, now: now), now: now)
-        // issue 12 §6: every start costs a 4096-bit modular exponentiation and a kept row, so
+        // Every start costs a 4096-bit modular exponentiation and a kept row, so
         // the address and the server get a rate before that (after the throttle, whose
         // Retry-After is the one a blocked client needs to hear).
         guard services.rates.srpStart.take(context.throttleSubject) else {
@@ -62,7 +62,7 @@ struct LoginController {
         }
         // Why an unknown login id is not a failure of anyone's: login ids are random and
         // single use, so a bad one guesses nothing. It used to count against the address and
-        // 60 of them locked every login and pull from that address out (issue 12 §5); now it
+        // 60 of them locked every login and pull from that address out; now it
         // only spends the address's failure rate and one aggregated audit count.
         try await services.checkThrottle(keys: Services.loginKeys(accountID: pending.accountID, context: context), kind: "srp",
                                          audit: attempt(pending.isDecoy == 0 ? pending.accountID : nil, context: context, now: now), now: now)

@@ -24,7 +24,7 @@ struct OpsController {
 
     /// Ready when the database answers and the audit table takes a write (fail closed: a server
     /// that cannot audit must not serve). The probe row is written and rolled back. The whole
-    /// probe has one database deadline (issue 13 §3): a database that stops answering turns the
+    /// probe has one database deadline: a database that stops answering turns the
     /// server not-ready within it, and the next probe after it recovers says ready again.
     func ready() async throws -> Response {
         struct ProbeRollback: Error {}

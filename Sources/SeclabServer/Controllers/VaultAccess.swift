@@ -47,7 +47,7 @@ extension Services {
     func authorize(_ route: VaultRoute, need: VaultPermission) async throws -> VaultAccess {
         let access = try await database.read { tx in try await tx.vaultAccess(vaultID: route.vaultID, accountID: route.account.accountID) }
         guard let access, need.allows(access) else {
-            // Aggregated (issue 12 §8): a removed share holder repeating a read must not fill
+            // Aggregated: a removed share holder repeating a read must not fill
             // the vault's log; the owner sees one row per window with its count.
             aggregatedAudit.note(route.event(outcome: .denied, now: Clock.nowMillis()))
             if access == nil { throw APIError.notFound("vault") }

@@ -62,7 +62,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     }
     static let busy = APIError(.serviceUnavailable, code: "busy", message: "server busy; retry shortly", headers: [.retryAfter: "1"])
 
-    /// The database cannot serve right now (issue 13 §3): 503 with Retry-After, which
+    /// The database cannot serve right now: 503 with Retry-After, which
     /// `seclab-run` and the CLI retry within their time budget. The client learns nothing
     /// about the cause; the server logs it.
     static func databaseUnavailable(_ fault: DatabaseFault) -> APIError {

@@ -5,7 +5,7 @@ import Synchronization
 
 /// Audit rows for events that anyone can cause in bulk (failed authentications with unknown
 /// credentials, throttled and rate-limited requests, denied vault access), counted in memory
-/// and written as one row per kind per window with `occurrences` (issue 12 §6, §8).
+/// and written as one row per kind per window with `occurrences`.
 ///
 /// Why: one row per request let an unauthenticated flood write ~1,150 rows/s and let a
 /// removed share holder push a vault's history past the reader's page with denied reads.
@@ -22,7 +22,7 @@ final class AggregatedAudit: Sendable {
         var slotID: String?
         var clientAddress: String?
         var outcome: String
-        /// Kept apart per detail: a refused CI identity token's reason and claimed identity (issue 17 §4).
+        /// Kept apart per detail: a refused CI identity token's reason and claimed identity.
         var detail: String?
     }
 

@@ -2,8 +2,8 @@ import Hummingbird
 import SeclabStore
 import Synchronization
 
-/// At most `limit` holders at once, at most `queueLimit` waiting; beyond that 503 (issue 12
-/// §7: each holder may hold a whole vault or a whole rekey body in memory, so the peak is
+/// At most `limit` holders at once, at most `queueLimit` waiting; beyond that 503
+/// (docs/security.md, "memory"): each holder may hold a whole vault or a whole rekey body in memory, so the peak is
 /// bounded by `limit` times the vault size limit, whatever number of clients ask at once).
 final class BoundedGate: Sendable {
     let semaphore: AsyncSemaphore
@@ -27,7 +27,7 @@ final class BoundedGate: Sendable {
 }
 
 /// Rekeys one (or `limit`) at a time, body collection included: the body of a rekey is the
-/// whole vault, so concurrent rekeys would multiply the peak (issue 12 §7).
+/// whole vault, so concurrent rekeys would multiply the peak.
 struct HeavyRouteMiddleware: RouterMiddleware {
     typealias Context = SeclabRequestContext
     let rekeys: BoundedGate

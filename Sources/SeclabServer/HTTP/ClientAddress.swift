@@ -38,7 +38,7 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// What a throttle or rate limit counts: the address itself for IPv4, its /64 for IPv6.
     /// Why the /64: one IPv6 host is normally given a whole /64, so counting single addresses
-    /// would let one client rotate through 2^64 identities (issue 12 §5).
+    /// would let one client rotate through 2^64 identities.
     var throttleSubject: String {
         if isIPv4 { return description }
         var prefix = Array(bytes.prefix(8))
@@ -84,7 +84,7 @@ struct CIDRRange: Sendable, Equatable, CustomStringConvertible {
     var description: String { "\(network)/\(prefixLength)" }
 }
 
-/// The client's address when a trusted reverse proxy stands in front (issue 12 §5).
+/// The client's address when a trusted reverse proxy stands in front.
 ///
 /// Why only from trusted peers, and why the rightmost untrusted hop: anyone can send an
 /// `X-Forwarded-For` header, so it means something only when the TCP peer is a proxy the

@@ -1,7 +1,7 @@
 import SeclabStore
 
 extension MetricsRegistry {
-    /// The database layer's deadline counters (issue 13 §4) in the exposition format.
+    /// The database layer's deadline counters in the exposition format.
     static func render(_ database: DatabaseCounters.Snapshot) -> String {
         var out = ""
         func counter(_ name: String, _ help: String, _ series: [(labels: String, value: Int)]) {

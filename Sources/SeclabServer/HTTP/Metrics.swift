@@ -48,11 +48,11 @@ final class MetricsRegistry: Sendable {
 
     func authFailure(kind: String) { state.withLock { $0.authFailures["kind=\"\(kind)\"", default: 0] += 1 } }
     func throttled(kind: String) { state.withLock { $0.throttles["kind=\"\(kind)\"", default: 0] += 1 } }
-    /// One Argon2id verification ran (the cost a throttle must keep bounded, issue 7 §4).
+    /// One Argon2id verification ran (the cost a throttle must keep bounded).
     func argon2idRun() { state.withLock { $0.argon2idRuns += 1 } }
-    /// A request answered 503 because the database could not serve (issue 13 §3).
+    /// A request answered 503 because the database could not serve.
     func databaseUnavailable(_ fault: DatabaseFault) { state.withLock { $0.databaseUnavailable["reason=\"\(fault.label)\"", default: 0] += 1 } }
-    /// One conditional machine pull (issue 16 watch): `unchanged` answered without items and
+    /// One conditional machine pull: `unchanged` answered without items and
     /// without an audit row; `changed` went on to a full, audited pull.
     func machinePoll(unchanged: Bool) { state.withLock { $0.machinePolls["result=\"\(unchanged ? "unchanged" : "changed")\"", default: 0] += 1 } }
     func credentialCache(hit: Bool) { state.withLock { $0.credentialCache["result=\"\(hit ? "hit" : "miss")\"", default: 0] += 1 } }

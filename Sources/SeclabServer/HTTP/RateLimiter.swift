@@ -13,7 +13,7 @@ public struct RateLimit: Sendable, Equatable {
 }
 
 /// Token buckets per client address and one global bucket, for one class of unauthenticated
-/// work (issue 12 §6: registration, `srp/start`, failed authentications, lookups).
+/// work (registration, `srp/start`, failed authentications, lookups).
 ///
 /// Why in memory: these limits bound what a flood costs this process (CPU, rows, Argon2id);
 /// they need no agreement between replicas, so each replica keeps its own buckets and the
@@ -108,11 +108,11 @@ struct RateLimiters: Sendable {
     /// Failures that cost nothing to check: malformed or unknown `Bearer`/`Machine`
     /// credentials, unknown login ids. Decides between 401 and 429 for those only.
     let failures: RateLimiter
-    /// `GET /v1/accounts/lookup` (answers whether an e-mail has an account, issue 12 §13).
+    /// `GET /v1/accounts/lookup` (answers whether an e-mail has an account).
     let lookup: RateLimiter
     /// Wrong secrets for existing machine slots (each cost one Argon2id run). Kept apart from
     /// `failures` so a flood of junk credentials never delays a real cold pull from the same
-    /// address; only many Argon2id failures do, with a much higher threshold (issue 12 §5).
+    /// address; only many Argon2id failures do, with a much higher threshold.
     let argon2Failures: RateLimiter
 
     init(_ config: ServerConfig) {

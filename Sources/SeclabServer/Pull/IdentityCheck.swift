@@ -4,7 +4,7 @@ import SeclabAPI
 import SeclabOIDC
 import SeclabStore
 
-/// The CI identity side of machine slots (issue 17): checking a binding when an owner creates a
+/// The CI identity side of machine slots: checking a binding when an owner creates a
 /// slot, showing it, and checking a bound slot's token when it pulls.
 ///
 /// Why after the credential (docs/security.md, "CI identity binding"): the token is checked

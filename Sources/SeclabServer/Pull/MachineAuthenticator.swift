@@ -17,7 +17,7 @@ import Synchronization
 ///   hash it was verified against, so a slot re-created with a new secret never matches.
 /// The database check that the slot still exists happens on every pull regardless.
 ///
-/// An unknown slot id costs no Argon2id (issue 12 §6): slot ids are random 122-bit UUIDs
+/// An unknown slot id costs no Argon2id: slot ids are random 122-bit UUIDs
 /// chosen by their owner's client, so answering an unknown one faster than a known one
 /// tells a prober only that the random id they sent does not exist, which they knew. The
 /// earlier decoy verification let rotating addresses spend ~106 Argon2id runs a second on
@@ -76,7 +76,7 @@ final class MachineAuthenticator: Sendable {
 
     /// Run `work` on the Argon2id threads, within the queue limit (503 beyond it). Every
     /// Argon2id of the server goes through here: verifications and the hashing of new machine
-    /// slots alike (issue 12 §6: slot creation used to bypass the limit).
+    /// slots alike (slot creation used to bypass the limit).
     func runLimited<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
         guard pending.add(1, ordering: .relaxed).newValue <= queueLimit else {
             pending.subtract(1, ordering: .relaxed)

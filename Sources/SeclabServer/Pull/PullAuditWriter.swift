@@ -3,7 +3,7 @@ import Synchronization
 
 /// Writes the audit rows of concurrent machine pulls together: group commit.
 ///
-/// Why: every pull must write its audit row before it answers (issue 3 §1, fail closed), and
+/// Why: every pull must write its audit row before it answers (fail closed), and
 /// SQLite has one writer; one statement per pull made the audit insert the limit of the whole
 /// server (about a third of the pull rate measured without it). Here a pull queues its row and
 /// waits; a flusher (one starts when fewer than `maxFlushers` run) writes everything queued in one multi-row statement
@@ -11,7 +11,7 @@ import Synchronization
 /// is written at once, so nothing waits for a timer. Each row is still inserted only if its
 /// slot exists with the verified hash at that moment, and each pull learns its own answer.
 ///
-/// Why several flushers (issue 13): with one, a flush whose statement never completed held
+/// Why several flushers: with one, a flush whose statement never completed held
 /// every later pull behind it: after a PostgreSQL restart, the server answered no pull at all.
 /// Up to `maxFlushers` batches are written at once, so a slow or stuck flush holds only its
 /// own batch, and that batch fails with 503 at the database deadline (every statement and

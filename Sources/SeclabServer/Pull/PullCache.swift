@@ -8,8 +8,8 @@ import Synchronization
 /// server could not already read), an entry is used only when the vault's revision read in
 /// the pull's own database statement equals the entry's (so every replica serves what the
 /// database holds now), and authentication and the revocation check still run on every pull
-/// (issue 3 §2). Why it exists: row decoding and JSON encoding of 100–1,000 items were most of
-/// a warm pull's cost (bench/results, issue 3 performance).
+///. Why it exists: row decoding and JSON encoding of 100–1,000 items were most of
+/// a warm pull's cost (bench/results).
 final class PullCache: Sendable {
     private struct Entry {
         let revision: Int64

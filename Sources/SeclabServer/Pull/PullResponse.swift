@@ -11,7 +11,7 @@ enum PullResponse {
     }
 
     /// `200` with the whole response around an encoded `items` array.
-    /// `revision` only on a conditional pull (issue 16): without it the bytes are unchanged.
+    /// `revision` only on a conditional pull: without it the bytes are unchanged.
     static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer, revision: Int64? = nil) -> Response {
         let head = PullWire.responseHead(accountID: slot.ownerAccountID)
         let tail = PullWire.responseTail(revision: revision, slotID: slot.slotID, vaultID: slot.vaultID,

@@ -13,7 +13,7 @@ final class PullState: Sendable {
     let cache: PullCache
     /// Group commit of the pulls' audit rows.
     let audit: PullAuditWriter
-    /// Checks the CI identity tokens of bound slots (issue 17); nil when no issuer is trusted.
+    /// Checks the CI identity tokens of bound slots; nil when no issuer is trusted.
     let oidc: TokenVerifier?
     /// The verifier's HTTP client (discovery documents and key sets), shut down with the server.
     private let oidcFetcher: MetadataFetcher?
@@ -196,7 +196,7 @@ struct PullService {
     /// for, and that neither the slot nor the address is throttled. If any of that fails,
     /// nothing was written and the pull takes the full path (which answers 401, 429 or fresh
     /// items as the database says).
-    /// A bound slot's token is verified here too (issue 17); a refused or missing one takes the
+    /// A bound slot's token is verified here too; a refused or missing one takes the
     /// full path, which is the only place a refusal is audited and answered.
     private func fastPull(_ body: ByteBuffer, credential: MachineAuthenticator.Credential, throttleKey: ThrottleKey,
                           now: Int64, address: String?) async throws -> Response? {
@@ -206,7 +206,7 @@ struct PullService {
         // Only "everything" pulls: an `only` pull reads its items anyway. The body is tiny.
         var identity: String?
         if let policyText = slot.oidcPolicy {
-            // A bound slot never skips its token check (issue 17): the token is verified here,
+            // A bound slot never skips its token check: the token is verified here,
             // and any refusal is left to the full path, which checks again, audits and answers.
             guard let request = try? JSONBody.decode(MachinePullRequest.self, from: body), request.keyRefs == nil,
                   case let .success(claims) = await verifyIdentity(policyText: policyText, token: request.oidcToken) else { return nil }

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// `clients` threads sending machine pulls in a loop to one server, each answer timed and
-/// kept: what a fleet of CI jobs sees while the database fails under it (issue 13).
+/// kept: what a fleet of CI jobs sees while the database fails under it.
 final class PullLoad: @unchecked Sendable {
     struct Sample {
         /// Seconds since the load started, when the request was sent.
@@ -74,7 +74,7 @@ final class PullLoad: @unchecked Sendable {
     }
 }
 
-/// What every database-fault test checks about the pulls it made (issue 13 §4): each got an
+/// What every database-fault test checks about the pulls it made: each got an
 /// HTTP answer within `budget` seconds; each failure is the documented 503 with Retry-After
 /// and nothing about the database; the server recovered. Returns a one-line summary.
 func checkPulls(_ samples: [PullLoad.Sample], budget: Double, recoveredAfter: Double?, label: String) -> String {

@@ -8,7 +8,7 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Shared by the issue 12 §5–8, §13–14 attack tests: a real server started with flags and
+/// Shared by the abuse attack tests: a real server started with flags and
 /// environment, raw requests with extra headers, the server's peak memory and row counts.
 enum Abuse {
     /// A server whose aggregated audit is written every second (tests read it soon after).

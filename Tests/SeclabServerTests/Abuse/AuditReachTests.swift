@@ -4,7 +4,7 @@ import SeclabPrimitives
 import SeclabTestSupport
 import Testing
 
-/// Issue 12 §8: a stranger's denied reads filled the 10,000-row page and hid the owner's
+/// A stranger's denied reads filled the 10,000-row page and hid the owner's
 /// history; a pull naming 10,000 key refs wrote a 440 KB row. Now denials are counted per
 /// window, rows keep a bounded prefix of key refs with their count, and the log pages with
 /// an opaque cursor and filters.
@@ -85,7 +85,7 @@ struct PostgresAuditReachTests {
     }
 }
 
-/// Issue 12 §13 and §14.
+/// Account enumeration and the listen address (docs/security.md).
 @Suite("Abuse: enumeration and listen address")
 struct EnumerationAndListenTests {
     /// Lookups need a session and are rate limited per account (60, then 1 a second).

@@ -3,7 +3,7 @@ import SeclabAPI
 import SeclabPrimitives
 import Testing
 
-/// Issue 12 §6: unauthenticated floods are bounded: audit rows are counted per window, not
+/// Unauthenticated floods are bounded: audit rows are counted per window, not
 /// written per request; registration and `srp/start` have rates; unknown machine slots cost
 /// no Argon2id and a real first pull still succeeds during such a flood. Each flood is a few
 /// hundred requests to 127.0.0.1 (a few seconds at most).

@@ -3,7 +3,7 @@ import SeclabAPI
 import SeclabPrimitives
 import Testing
 
-/// Issue 12 §5: nobody can lock an address, another account or another slot out with their
+/// Nobody can lock an address, another account or another slot out with their
 /// own failures; a block is not extended while it lasts; a success clears its counters;
 /// forwarding headers count only from trusted proxies; IPv6 clients count per /64.
 enum LockoutScenarios {

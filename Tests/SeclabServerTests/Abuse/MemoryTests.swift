@@ -3,7 +3,7 @@ import SeclabAPI
 import SeclabPrimitives
 import Testing
 
-/// Issue 12 §7: any account could grow the server's memory without bound (a 252 MB rekey body:
+/// Any account could grow the server's memory without bound (a 252 MB rekey body:
 /// 95 → 798 MB RSS; six lists of a 210 MB vault: 1.6 GB). Now bodies have per-route limits,
 /// vaults a size limit, and the heavy routes a concurrency limit; peak RSS (VmHWM) is measured.
 @Suite("Abuse: memory (SQLite)")
