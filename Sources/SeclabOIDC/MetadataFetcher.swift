@@ -23,7 +23,10 @@ public final class MetadataFetcher: Sendable {
         let configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(deadlineSeconds), read: .seconds(deadlineSeconds)),
-            connectionPool: .init())
+            connectionPool: .init(),
+            // Why explicit: the zlib that swift-nio-extras compiles into the server then parses
+            // no input (packaging/debian/seclab-server/lintian-overrides).
+            decompression: .disabled)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         deadline = .seconds(deadlineSeconds)
     }
