@@ -5,10 +5,11 @@ import base64, hashlib, hmac, os, re, shutil, subprocess, time
 from common import log, spawn, stop, peak_rss_mib, wait_for, counter_shell, wrk_script, Tool
 
 def auth_header(credential):
-    """Machine auth header from a slmk1_ credential (spec §6.2: auth_secret = HKDF(MK, slot_id, "auth"))."""
-    text = credential[len("slmk1_"):]
+    """Machine auth header from an slmk2_ (or slmk1_) credential (spec §6.2: auth_secret =
+    HKDF(MK, slot_id, "auth"); §11 A1: v2 is slot ‖ vault ‖ account ‖ MK ‖ CRC32)."""
+    text = credential[len("slmk2_"):]
     raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    slot, mk = raw[:16], raw[16:48]
+    slot, mk = raw[:16], (raw[48:80] if credential.startswith("slmk2_") else raw[16:48])
     prk = hmac.new(slot, mk, hashlib.sha256).digest()
     auth = hmac.new(prk, b"auth\x01", hashlib.sha256).digest()
     h = slot.hex()

@@ -11,17 +11,11 @@ Markdown; record it with the machine in bench/results/."""
 import argparse, base64, hashlib, hmac, json, os, platform, re, sys, tempfile, urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import log, wrk, wrk_script
-from seclab_bench import Server, seclab
+from seclab_bench import Server, auth_header, seclab
 
 def machine_auth(credential):
-    """`Machine <slot_id>.<auth_secret>` from an slmk2_ (or slmk1_) credential (spec §6.2, §11 A1)."""
-    text = credential[6:]
-    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    slot, mk = raw[:16], (raw[48:80] if credential.startswith("slmk2_") else raw[16:48])
-    prk = hmac.new(slot, mk, hashlib.sha256).digest()
-    auth = hmac.new(prk, b"auth\x01", hashlib.sha256).digest()
-    h = slot.hex()
-    return f"Machine {h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}.{base64.urlsafe_b64encode(auth).rstrip(b'=').decode()}"
+    """`Machine <slot_id>.<auth_secret>` from a credential (the bench's one implementation)."""
+    return auth_header(credential)
 
 def post(url, auth, body):
     request = urllib.request.Request(url + "/v1/machine/pull", data=body.encode(), method="POST",
