@@ -19,12 +19,25 @@ public final class TokenVerifier: Sendable {
     public static let leewaySeconds: Double = 60
 
     private let issuers: [String: IssuerKeys]
+    private let verified: VerifiedTokens
 
-    /// A verifier trusting `issuers`, fetching their keys with `fetcher`.
-    public init(issuers: [IssuerURL], fetcher: MetadataFetcher, cachePolicy: KeyCachePolicy = KeyCachePolicy()) {
+    /// A verifier trusting `issuers`, fetching their keys with `fetcher`. With
+    /// `verifiedTokenSeconds` > 0, a token that passed every check of a policy is accepted for
+    /// that policy again without a signature check for that long (never past its `exp`; see
+    /// `VerifiedTokens`). Off by default; the server turns it on.
+    public init(issuers: [IssuerURL], fetcher: MetadataFetcher, cachePolicy: KeyCachePolicy = KeyCachePolicy(),
+                verifiedTokenSeconds: Double = 0) {
         var table: [String: IssuerKeys] = [:]
         for issuer in issuers { table[issuer.text] = IssuerKeys(issuer: issuer, fetcher: fetcher, policy: cachePolicy) }
         self.issuers = table
+        self.verified = VerifiedTokens(maxAge: verifiedTokenSeconds)
+    }
+
+    /// The claims of `token` if it passed every check of the policy stored as `policyText`
+    /// recently (see `VerifiedTokens`); nil otherwise, and always when the cache is off. Lets a
+    /// pull skip even parsing its policy.
+    public func recentlyVerified(_ token: String, policyText: String, now: Double? = nil) -> AuditedClaims? {
+        verified.lookup(VerifiedTokens.key(token, policy: policyText), now: now ?? Date().timeIntervalSince1970)
     }
 
     /// Whether `issuer` (exact text) is configured; the server refuses to bind a slot to any other.
@@ -36,9 +49,14 @@ public final class TokenVerifier: Sendable {
     /// Verify `token` for a slot bound by `policy`; returns the claims its audit row keeps.
     /// `now` is seconds since 1970, the current time when nil (a parameter so tests can place
     /// it around the leeway and the cache times).
-    public func verify(_ token: String?, policy: BindingPolicy, now: Double? = nil) async throws(OIDCError) -> AuditedClaims {
+    /// `policyText`, when given, is the policy's stored text (the server has it at hand; it keys
+    /// the verified-token cache without encoding the policy again).
+    public func verify(_ token: String?, policy: BindingPolicy, policyText: String? = nil,
+                       now: Double? = nil) async throws(OIDCError) -> AuditedClaims {
         let now = now ?? Date().timeIntervalSince1970
         guard let token, !token.isEmpty else { throw .missingToken }
+        let cacheKey = VerifiedTokens.key(token, policy: policyText ?? policy.storageText)
+        if let claims = verified.lookup(cacheKey, now: now) { return claims }
         let parts = try CompactJWS(token)
         let kind: VerificationKey.Kind
         switch parts.algorithm {
@@ -69,7 +87,9 @@ public final class TokenVerifier: Sendable {
             throw .wrongAudience
         }
         if let key = policy.firstMismatch(in: claims) { throw .claimMismatch(key) }
-        return AuditedClaims(claims, verified: true)
+        let audited = AuditedClaims(claims, verified: true)
+        if let expires = claims.number("exp") { verified.store(cacheKey, claims: audited, expires: expires, now: now) }
+        return audited
     }
 
     /// `exp` is required; `nbf` and `iat` may not be in the future beyond the leeway.

@@ -231,6 +231,9 @@ public final class LocalIdentityProvider: Sendable {
         values["iat"] = .int(now)
         values["nbf"] = .int(now + notBeforeOffset)
         values["exp"] = .int(now + expiresIn)
+        // Unique per token, as GitHub's and GitLab's are: two tokens minted in one second must
+        // differ, or a server's verified-token cache would take one for the other.
+        if values["jti"] == nil { values["jti"] = .string(Self.randomID() + Self.randomID()) }
         return MintedClaims(values)
     }
 

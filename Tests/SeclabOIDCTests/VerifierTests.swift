@@ -182,6 +182,41 @@ import Testing
         #expect(CacheControl.maxAge(["max-age=-5"]) == nil)
     }
 
+    /// The server's verified-token cache: a token that passed a policy is accepted for that
+    /// policy again without the issuer (here: down) for at most 60 s and never past its `exp`;
+    /// another policy, or another token, is checked in full.
+    @Test func aVerifiedTokenIsTrustedAgainBrieflyForTheSamePolicyOnly() async throws {
+        let idp = try await LocalIdentityProvider.start()
+        let fetcher = MetadataFetcher(deadlineSeconds: 30)
+        defer { Task { await idp.stop(); try? await fetcher.shutdown() } }
+        idp.setCacheMaxAge(0)  // every full check fetches the key set: an outage shows at once
+        let verifier = TokenVerifier(issuers: [try IssuerURL(idp.issuer)], fetcher: fetcher, verifiedTokenSeconds: 60)
+        let policy = try BindingPolicy(issuer: idp.issuer, audience: Self.audience, claims: [try ClaimPattern(parsing: "repository=acme/*")])
+        let other = try BindingPolicy(issuer: idp.issuer, audience: Self.audience, claims: [try ClaimPattern(parsing: "repository=acme/app")])
+        let now = Date().timeIntervalSince1970
+        let token = try await idp.token(audience: .string(Self.audience), expiresIn: 300)
+        let first = try await verifier.verify(token, policy: policy, now: now)
+        idp.setDown(true)
+        // Same token, same policy, 30 s later: trusted without the issuer.
+        #expect(try await verifier.verify(token, policy: policy, now: now + 30) == first)
+        #expect(verifier.recentlyVerified(token, policyText: policy.storageText, now: now + 30) == first)
+        // Past 60 s, another policy, or another token: a full check, which needs the issuer.
+        for (candidate, againstPolicy, at) in [(token, policy, now + 61), (token, other, now + 1),
+                                              (try await idp.token(audience: .string(Self.audience)), policy, now + 1)] {
+            do {
+                _ = try await verifier.verify(candidate, policy: againstPolicy, now: at)
+                Issue.record("verified without the issuer")
+            } catch { #expect(error.isUnavailable, "\(error)") }
+        }
+        idp.setDown(false)
+        // Never past the token's own exp: a 20 s token verified now is checked in full at +25 s
+        // (and refused there only if beyond exp + leeway, as any token).
+        let short = try await idp.token(audience: .string(Self.audience), expiresIn: 20)
+        _ = try await verifier.verify(short, policy: policy, now: now)
+        #expect(verifier.recentlyVerified(short, policyText: policy.storageText, now: now + 10) != nil)
+        #expect(verifier.recentlyVerified(short, policyText: policy.storageText, now: now + 25) == nil)
+    }
+
     @Test func anIssuerThatIsDownIsUnavailableNotARefusalAndRecovers() async throws {
         let world = try await World.make()
         defer { Task { await world.close() } }

@@ -64,9 +64,10 @@ extension PullService {
     /// refusal to the full path (which checks again, audits and answers).
     func verifyIdentity(policyText: String, token: String?) async -> Result<AuditedClaims, OIDCError> {
         do throws(OIDCError) {
+            if let token, let hit = services.pull.oidc?.recentlyVerified(token, policyText: policyText) { return .success(hit) }
             let policy = try BindingPolicy(storageText: policyText)
             guard let verifier = services.pull.oidc else { throw OIDCError.issuerNotTrusted(policy.issuer) }
-            return .success(try await verifier.verify(token, policy: policy))
+            return .success(try await verifier.verify(token, policy: policy, policyText: policyText))
         } catch {
             return .failure(error)
         }
