@@ -187,7 +187,7 @@ import Testing
     /// another policy, or another token, is checked in full.
     @Test func aVerifiedTokenIsTrustedAgainBrieflyForTheSamePolicyOnly() async throws {
         let idp = try await LocalIdentityProvider.start()
-        let fetcher = MetadataFetcher(deadlineSeconds: 30)
+        let fetcher = MetadataFetcher(deadlineSeconds: 10)
         defer { Task { await idp.stop(); try? await fetcher.shutdown() } }
         idp.setCacheMaxAge(0)  // every full check fetches the key set: an outage shows at once
         let verifier = TokenVerifier(issuers: [try IssuerURL(idp.issuer)], fetcher: fetcher, verifiedTokenSeconds: 60)
@@ -211,10 +211,11 @@ import Testing
         idp.setDown(false)
         // Never past the token's own exp: a 20 s token verified now is checked in full at +25 s
         // (and refused there only if beyond exp + leeway, as any token).
+        let minted = Date().timeIntervalSince1970.rounded(.down)  // the provider's clock, in whole seconds
         let short = try await idp.token(audience: .string(Self.audience), expiresIn: 20)
-        _ = try await verifier.verify(short, policy: policy, now: now)
-        #expect(verifier.recentlyVerified(short, policyText: policy.storageText, now: now + 10) != nil)
-        #expect(verifier.recentlyVerified(short, policyText: policy.storageText, now: now + 25) == nil)
+        _ = try await verifier.verify(short, policy: policy, now: minted)
+        #expect(verifier.recentlyVerified(short, policyText: policy.storageText, now: minted + 10) != nil)
+        #expect(verifier.recentlyVerified(short, policyText: policy.storageText, now: minted + 25) == nil)
     }
 
     @Test func anIssuerThatIsDownIsUnavailableNotARefusalAndRecovers() async throws {
