@@ -58,8 +58,18 @@ public enum Expansion {
         return segments
     }
 
+    /// The largest value an expansion may produce: what the server accepts for a stored value
+    /// (SeclabAPI `WireLimits.maxValueBytes`).
+    public static let maxValueBytes = 1 << 20
+    /// The most bytes all expanded values of a run may add up to.
+    public static let maxTotalBytes = 64 << 20
+
     /// Expand every value of `items` (name → value, names unique) against the others.
     /// Returns the expanded values in the same order.
+    ///
+    /// Why bounded: whoever can write any vault of the run writes these values, and nested
+    /// references grow geometrically (`A=${B}${B}…`, `B=${C}${C}…`): without a bound, ten
+    /// levels ask for terabytes (or overflow the size and trap) before the command starts.
     public static func expand(_ items: [(name: String, value: SecretBytes)]) throws(Failure) -> [SecretBytes] {
         var position = [String: Int](minimumCapacity: items.count)
         for (index, item) in items.enumerated() { position[item.name] = index }
@@ -74,6 +84,7 @@ public enum Expansion {
             parsed.append(found)
         }
         var done = [SecretBytes?](repeating: nil, count: items.count)
+        var produced = 0
         var visiting = [Int]()
         var onPath = Set<Int>()
 
@@ -108,6 +119,13 @@ public enum Expansion {
             var total = 0
             for (number, segment) in parsed[index].enumerated() {
                 if case let .literal(range) = segment { total += range.count } else { total += parts[number]!.count }
+                guard total <= maxValueBytes else {
+                    throw Failure(message: "secret '\(Display.escaped(items[index].name))' expands to more than \(maxValueBytes >> 20) MiB", missingName: false)
+                }
+            }
+            produced += total
+            guard produced <= maxTotalBytes else {
+                throw Failure(message: "the expanded values add up to more than \(maxTotalBytes >> 20) MiB", missingName: false)
             }
             let value = source.withUnsafeBytes { raw in
                 SecretBytes(count: total) { out in

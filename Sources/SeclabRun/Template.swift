@@ -128,10 +128,18 @@ public struct Template: Sendable {
         return Template(bytes: bytes, pieces: pieces)
     }
 
+    /// The largest file a template may render to.
+    public static let maxRenderedBytes = 16 << 20
+
     /// Render with the values `lookup` gives; a name it does not know is an error at its tag.
+    ///
+    /// Why bounded: the values are whatever the vaults' writers stored (up to 1 MiB each), and
+    /// a template may name one many times; the size is checked tag by tag, before the copies.
     public func render(_ lookup: (String) -> SecretBytes?) throws(Failure) -> SecretBytes {
         var values = [SecretBytes]()
+        var total = 0
         for piece in pieces {
+            if case let .literal(range) = piece { total += range.count }
             guard case let .reference(name, filters, line, column) = piece else { continue }
             guard var value = lookup(name) else {
                 throw Failure(line: line, column: column, message: "secret '\(Display.escaped(name))' is not in this run", missingName: true)
@@ -146,12 +154,14 @@ public struct Template: Sendable {
                     value = quoted
                 }
             }
+            total += value.count
+            guard total <= Self.maxRenderedBytes else {
+                throw Failure(line: line, column: column, message: "the rendered file grows past \(Self.maxRenderedBytes >> 20) MiB here", missingName: false)
+            }
             values.append(value)
         }
-        var total = 0
-        var next = 0
-        for piece in pieces {
-            if case let .literal(range) = piece { total += range.count } else { total += values[next].count; next += 1 }
+        guard total <= Self.maxRenderedBytes else {
+            throw Failure(line: 1, column: 1, message: "the rendered file is larger than \(Self.maxRenderedBytes >> 20) MiB", missingName: false)
         }
         return SecretBytes(count: total) { out in
             var at = 0, next = 0

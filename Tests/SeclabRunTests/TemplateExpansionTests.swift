@@ -139,4 +139,31 @@ import Testing
         guard let bytes = SeclabRunMain.readFile(path, limit: 1 << 20) else { throw RunFailure(1, "cannot read \(path)") }
         return bytes
     }
+
+    /// Values a vault writer stores cannot make the run allocate without bound: nested
+    /// references grow geometrically, and a template may repeat a large value; both stop
+    /// with a one-line error (exit 125) before anything is allocated past the limit.
+    @Test func expansionAndRenderingAreBounded() throws {
+        // 16 references per level, 8 levels: 16^8 ≈ 4·10^9 bytes of "x" if unbounded.
+        var items = [(name: String, value: SecretBytes)]()
+        for level in 0..<8 { items.append(("L\(level)", Self.secret(String(repeating: "${L\(level + 1)}", count: 16)))) }
+        items.append(("L8", Self.secret("x")))
+        #expect(throws: Expansion.Failure.self) { _ = try Expansion.expand(items) }
+        do throws(Expansion.Failure) { _ = try Expansion.expand(items) } catch {
+            #expect(!error.missingName && error.message.contains("more than 1 MiB"), "\(error.message)")
+        }
+        // Many small values that each stay under the per-value limit still stop at the run's total.
+        let big = String(repeating: "y", count: 900_000)
+        var many: [(name: String, value: SecretBytes)] = (0..<80).map { (name: "V\($0)", value: Self.secret("${BIG}")) }
+        many.append(("BIG", Self.secret(big)))
+        do throws(Expansion.Failure) { _ = try Expansion.expand(many); Issue.record("no total bound") } catch {
+            #expect(error.message.contains("add up to more than"), "\(error.message)")
+        }
+        // A template naming a 1 MiB value 20 times: past 16 MiB, refused at the tag that crosses it.
+        let template = try Template.parse(Array(String(repeating: "{{ BIG }}\n", count: 20).utf8))
+        let value = Self.secret(String(repeating: "z", count: 1 << 20))
+        do throws(Template.Failure) { _ = try template.render { $0 == "BIG" ? value : nil }; Issue.record("no render bound") } catch {
+            #expect(!error.missingName && error.line == 16 && error.message.contains("16 MiB"), "\(error)")
+        }
+    }
 }
