@@ -274,6 +274,7 @@ let package = Package(
         // The layering rules, on this manifest and every source file's imports.
         .testTarget(
             name: "SeclabArchitectureTests",
+            dependencies: ["SeclabTestSupport"],
             swiftSettings: strictSettings
         ),
         // The pull's wire format (reader and writer) against Foundation's coders.

@@ -34,10 +34,7 @@ extension MachinePull {
     /// needs `oidcToken` on polls too.
     public static func poll(_ credential: MachineCredential, client: APIClient, revision: Int64,
                             oidcToken: String? = nil) throws(ClientError) -> ServedPull? {
-        let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
-        let response = try client.raw("POST", "/v1/machine/pull",
-                                      jsonBytes: PullWire.requestBody(keyRefs: nil, ifRevision: revision, oidcToken: oidcToken),
-                                      authorization: auth, idempotent: true)
+        let response = try post(client, credential, PullWire.requestBody(keyRefs: nil, ifRevision: revision, oidcToken: oidcToken))
         switch try answer(response.body) {
         case let .unchanged(current):
             guard current == revision else {

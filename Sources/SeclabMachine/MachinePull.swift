@@ -27,16 +27,15 @@ public enum MachinePull {
     /// request (a slot bound to a CI identity refuses a pull without it).
     public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil,
                             oidcToken: String? = nil) throws(ClientError) -> PulledVault {
-        let auth = Authorization.machine(slotID: credential.slotID, authSecret: credential.authSecret)
         // Round trip 1: everything, or (with `only`) keys only.
-        let first = try request(client, keyRefs: only == nil ? nil : [], auth: auth, oidcToken: oidcToken)
+        let first = try decode(post(client, credential, PullWire.requestBody(keyRefs: only == nil ? nil : [], oidcToken: oidcToken)).body)
         let opened = try open(first, credential: credential)
         guard let only else {
             return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil))
         }
         let wanted = only.map { opened.cipher.keyRef(for: $0) }
         // Round trip 2: only the refs asked for.
-        let second = try request(client, keyRefs: wanted.map(\.text), auth: auth, oidcToken: oidcToken)
+        let second = try decode(post(client, credential, PullWire.requestBody(keyRefs: wanted.map(\.text), oidcToken: oidcToken)).body)
         // The keys must not change between the two answers (a server cannot mix vaults).
         guard second.wrappedVK == first.wrappedVK, second.wrappedIndexKey == first.wrappedIndexKey,
               second.accountID == first.accountID, second.vaultID == first.vaultID else {
@@ -50,12 +49,11 @@ public enum MachinePull {
         return PulledVault(context: opened.context, items: items)
     }
 
-    /// One `POST /v1/machine/pull` (idempotent: a read, safe to retry).
-    private static func request(_ client: APIClient, keyRefs: [String]?, auth: Authorization,
-                                oidcToken: String?) throws(ClientError) -> MachinePullResponse {
-        let response = try client.raw("POST", "/v1/machine/pull", jsonBytes: PullWire.requestBody(keyRefs: keyRefs, oidcToken: oidcToken),
-                                      authorization: auth, idempotent: true)
-        return try decode(response.body)
+    /// One `POST /v1/machine/pull` with `body` (a `PullWire.requestBody`), authenticated as
+    /// `credential`'s slot; idempotent: a read, safe to retry. Every pull and poll goes here.
+    static func post(_ client: APIClient, _ credential: MachineCredential, _ body: [UInt8]) throws(ClientError) -> HTTPResponse {
+        try client.raw("POST", "/v1/machine/pull", jsonBytes: body,
+                       authorization: .machine(slotID: credential.slotID, authSecret: credential.authSecret), idempotent: true)
     }
 
     /// Read a pull response with the strict reader (`PullWire`); anything else than the

@@ -60,6 +60,13 @@ public struct RunItem: Sendable {
     public var overrides: [String] = []
 }
 
+extension RunItem {
+    /// An item delivered under its stored name, from the credential labelled `source`.
+    init(_ item: OpenedItem, source: String) {
+        self.init(name: item.name.string, storedName: item.name.string, value: item.value, source: source)
+    }
+}
+
 /// Several credentials in one run: read them, pull concurrently, merge.
 enum Credentials {
     /// The credentials of this run, in command-line order. Without `--credential-env` /

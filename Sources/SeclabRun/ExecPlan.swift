@@ -41,7 +41,7 @@ public struct ExecPlan: Sendable {
     @_disfavoredOverload
     public static func build(command: [String], inherited: [[UInt8]], items: [OpenedItem], options: RunOptions) throws(RunFailure) -> ExecPlan {
         try build(command: command, inherited: inherited,
-                  items: items.map { RunItem(name: $0.name.string, storedName: $0.name.string, value: $0.value, source: "") }, options: options)
+                  items: items.map { RunItem($0, source: "") }, options: options)
     }
 
     /// Build the plan from the inherited environment (raw `NAME=VALUE` entries) and the run's

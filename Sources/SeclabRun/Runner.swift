@@ -93,7 +93,7 @@ public enum SeclabRunMain {
             let first = try firstServedPull(credential, options: options, environment: environment, http: http, store: &store)
             let vault: PulledVault
             do { vault = try MachinePull.select(first.vault, only: only) } catch { throw failure(for: error) }
-            items = vault.items.map { RunItem(name: $0.name.string, storedName: $0.name.string, value: $0.value, source: source.label) }
+            items = vault.items.map { RunItem($0, source: source.label) }
             watching = (first, vault.items, credential)
         } else {
             items = try Credentials.gather(options: options, environment: environment, http: http, only: only)
@@ -117,7 +117,8 @@ public enum SeclabRunMain {
 
         if options.watching.watch, let watching {
             return try runWatching(first: watching.served, items: watching.items, credential: watching.credential, only: only,
-                                   options: options, environment: environment, inherited: inherited, store: store, http: http)
+                                   options: options, environment: environment, inherited: inherited, templates: templates,
+                                   store: store, http: http)
         }
 
         let supervise = options.mask || options.filesDirectory != nil

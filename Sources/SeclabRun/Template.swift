@@ -294,8 +294,8 @@ enum JSONEscape {
 /// The `--template SRC=VAR` files of a run: read and parsed before the pull, rendered after it.
 enum TemplateFiles {
     /// Read and parse every template (at most 1 MiB each). Nothing is sent anywhere.
-    static func load(_ specs: [TemplateRequest]) throws(RunFailure) -> [(source: String, variable: String, template: Template)] {
-        var out = [(source: String, variable: String, template: Template)]()
+    static func load(_ specs: [TemplateRequest]) throws(RunFailure) -> [LoadedTemplate] {
+        var out = [LoadedTemplate]()
         var variables = Set<String>()
         for spec in specs {
             guard variables.insert(spec.variable).inserted else { throw .usage("--template: the variable \(Display.name(spec.variable)) is given twice") }
@@ -309,7 +309,7 @@ enum TemplateFiles {
 
     /// Render each template with the run's values (by stored name) into an injection whose
     /// destination is an in-memory file (or a file under `--files-dir`) named by its variable.
-    static func render(_ templates: [(source: String, variable: String, template: Template)], items: [RunItem]) throws(RunFailure) -> [Injection] {
+    static func render(_ templates: [LoadedTemplate], items: [RunItem]) throws(RunFailure) -> [Injection] {
         guard !templates.isEmpty else { return [] }
         var byName = [String: SecretBytes]()
         for item in items { byName[item.storedName] = item.value }

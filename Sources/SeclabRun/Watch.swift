@@ -104,6 +104,8 @@ final class Watcher: @unchecked Sendable {
     let only: [ItemName]?
     let options: RunOptions
     let inherited: [[UInt8]]
+    /// The `--template`s read at start.
+    let templates: [LoadedTemplate]
     /// The CI identity token for each poll (a bound slot refuses a poll without one).
     let identityToken: () throws(RunFailure) -> String?
     var store: FallbackStore?
@@ -112,8 +114,10 @@ final class Watcher: @unchecked Sendable {
     private var sealedAt: Int64
 
     init(hook: WatchHook, first: ServedPull, credential: MachineCredential, client: APIClient, only: [ItemName]?,
-         options: RunOptions, inherited: [[UInt8]], store: FallbackStore?, identityToken: @escaping () throws(RunFailure) -> String?) {
+         options: RunOptions, inherited: [[UInt8]], templates: [LoadedTemplate], store: FallbackStore?,
+         identityToken: @escaping () throws(RunFailure) -> String?) {
         self.hook = hook; self.credential = credential; self.client = client; self.only = only
+        self.templates = templates
         self.identityToken = identityToken
         self.options = options; self.inherited = inherited; self.store = store
         revision = first.revision
@@ -196,7 +200,7 @@ final class Watcher: @unchecked Sendable {
             return
         }
         // The same checks as at start (name policy, --require, --file names), before anything stops.
-        do { _ = try SeclabRunMain.plan(for: vault.items, options: options, inherited: inherited) } catch {
+        do { _ = try SeclabRunMain.plan(for: vault.items, templates: templates, options: options, inherited: inherited) } catch {
             warn("the changed vault cannot be delivered (\(error.message)); COMMAND keeps running with its current values")
             return
         }
@@ -213,8 +217,8 @@ extension SeclabRunMain {
     /// or, with `--watch-signal`, rewrite its files and signal it. Returns COMMAND's exit code
     /// once it exits on its own (or is stopped from outside).
     static func runWatching(first: ServedPull, items: [OpenedItem], credential: MachineCredential, only: [ItemName]?,
-                            options: RunOptions, environment: [String: String], inherited: [[UInt8]], store: FallbackStore?,
-                            http: HTTPClientOptions) throws(RunFailure) -> Int32 {
+                            options: RunOptions, environment: [String: String], inherited: [[UInt8]], templates: [LoadedTemplate],
+                            store: FallbackStore?, http: HTTPClientOptions) throws(RunFailure) -> Int32 {
         let hook = try WatchHook(items: items, stopTimeout: options.watching.stopTimeout, signal: options.watching.signal)
         // A poll gives up within one interval (or --timeout, if shorter): the next one is due then.
         var pollHTTP = http
@@ -223,12 +227,12 @@ extension SeclabRunMain {
         do { client = try APIClient(baseURL: options.server ?? "", options: pollHTTP) } catch { throw failure(for: error) }
         let server = options.server ?? ""
         try Watcher(hook: hook, first: first, credential: credential, client: client, only: only, options: options,
-                    inherited: inherited, store: store, identityToken: { () throws(RunFailure) -> String? in
+                    inherited: inherited, templates: templates, store: store, identityToken: { () throws(RunFailure) -> String? in
                         try Credentials.identityToken(server: server, environment: environment, http: pollHTTP)
                     }).start()
         var items = items
         while true {
-            var plan = try plan(for: items, options: options, inherited: inherited)
+            var plan = try plan(for: items, templates: templates, options: options, inherited: inherited)
             var filesDirectory: String? = nil
             var memfds: [Int32] = []
             if let parent = options.filesDirectory {
@@ -246,7 +250,9 @@ extension SeclabRunMain {
                 if let filesDirectory { FileSecrets.removeDirectory(filesDirectory) }
             }
             if let directory = filesDirectory, hook.signal != nil {
-                hook.applyInPlace = { items in rewriteFiles(in: directory, items: items, options: options, inherited: inherited) }
+                hook.applyInPlace = { items in
+                    rewriteFiles(in: directory, items: items, templates: templates, options: options, inherited: inherited)
+                }
             }
             let path = try resolve(options.command[0], path: plan.value(of: "PATH").map { String(decoding: $0, as: UTF8.self) })
             let supervisor = Supervisor(path: path, argv: options.command.map { Array($0.utf8) },
@@ -263,9 +269,10 @@ extension SeclabRunMain {
     /// Signal mode: replace each delivered file in `directory` atomically (same path, new
     /// content: write a 0400 temporary beside it, rename over). False (and a warning) when the
     /// new values cannot be delivered; COMMAND is then not signalled.
-    static func rewriteFiles(in directory: String, items: [OpenedItem], options: RunOptions, inherited: [[UInt8]]) -> Bool {
+    static func rewriteFiles(in directory: String, items: [OpenedItem], templates: [LoadedTemplate], options: RunOptions,
+                             inherited: [[UInt8]]) -> Bool {
         let plan: ExecPlan
-        do { plan = try Self.plan(for: items, options: options, inherited: inherited) } catch {
+        do { plan = try Self.plan(for: items, templates: templates, options: options, inherited: inherited) } catch {
             writeAll(2, Array("seclab-run: warning: watch: \(Display.line(error.message)); COMMAND keeps its current files\n".utf8))
             return false
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SeclabTestSupport
 import Synchronization
 import Testing
 
@@ -32,20 +33,14 @@ import Testing
     private static let manifestCache = Mutex<[String: Target]?>(nil)
 
     private static func readManifest() throws -> [String: Target] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Its own scratch path: the default `.build` is locked by the `swift test` running us,
         // and dump-package would wait on that lock forever.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-dump-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        process.arguments = ["swift", "package", "--package-path", packageRoot.path, "--scratch-path", scratch.path, "dump-package"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let dump = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                  arguments: ["swift", "package", "--package-path", packageRoot.path, "--scratch-path", scratch.path, "dump-package"],
+                                  environment: ProcessInfo.processInfo.environment)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout)) as? [String: Any])
         var targets = [String: Target]()
         for target in (json["targets"] as? [[String: Any]]) ?? [] {
             let name = target["name"] as? String ?? "?"
