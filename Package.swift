@@ -229,7 +229,7 @@ let package = Package(
         // MARK: benchmarks (release mode, never run by the tests)
         .executableTarget(
             name: "seclab-bench-crypto",
-            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "CSodium"],
+            dependencies: ["SeclabPrimitives", "SeclabFormat", "SeclabHPKE", "SeclabSRP", "SeclabKeys", "SeclabAPI", "SeclabMachine", "CSodium"],
             path: "bench/crypto",
             swiftSettings: strictSettings
         ),

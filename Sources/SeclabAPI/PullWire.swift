@@ -158,7 +158,6 @@ public enum PullWire {
     }
 
     static let responseStringKeys: [ResponseKey] = [.accountID, .vaultID, .slotID, .wrappedVK, .wrappedIndexKey]
-    static let itemStringKeys: [ItemKey] = [.keyRef, .encName, .encValue, .updatedAt]
 }
 
 extension StrictJSONReader {
@@ -186,23 +185,53 @@ extension StrictJSONReader {
                                    wrappedIndexKey: fields[4], items: items, revision: revision)
     }
 
+    // The item's keys, from its coding keys (the wire names are spelled once, in Items.swift).
+    private static let keyRefKey = PullWire.ItemKey.keyRef.stringValue
+    private static let encNameKey = PullWire.ItemKey.encName.stringValue
+    private static let encValueKey = PullWire.ItemKey.encValue.stringValue
+    private static let updatedAtKey = PullWire.ItemKey.updatedAt.stringValue
+    private static let deletedKey = PullWire.ItemKey.deleted.stringValue
+
     private mutating func itemList() throws(Failure) -> [ItemView] {
         guard try beginArray() else { throw Failure("field \(PullWire.ResponseKey.items.stringValue) is missing or not an array") }
-        let keys = PullWire.itemStringKeys.map(\.stringValue)
-        let deletedKey = PullWire.ItemKey.deleted.stringValue
         var items: [ItemView] = []
         var first = true
-        while try nextElement(&first) {
-            var deleted: Bool? = nil
-            let fields = try object(strings: keys, notObject: "an item is not an object") { (reader, key) throws(Failure) in
-                guard key == deletedKey else { return false }
-                guard deleted == nil else { throw Failure("duplicate key \(deletedKey)") }
-                deleted = try reader.boolValue(deletedKey)
-                return true
-            }
-            guard let deleted else { throw Failure("field \(deletedKey) is missing or not a boolean") }
-            items.append(ItemView(keyRef: fields[0], encName: fields[1], encValue: fields[2], updatedAt: fields[3], deleted: deleted))
-        }
+        while try nextElement(&first) { items.append(try item()) }
         return items
+    }
+
+    /// One item object. Its own loop rather than `object(strings:)`: a pull has thousands of
+    /// items, and naming each field in a switch costs no array per item.
+    private mutating func item() throws(Failure) -> ItemView {
+        guard try beginObject() else { throw Failure("an item is not an object") }
+        var keyRef: String?, encName: String?, encValue: String?, updatedAt: String?, deleted: Bool?
+        var unknown: [String] = []
+        var first = true
+        while let key = try nextKey(&first) {
+            switch key {
+            case Self.keyRefKey:
+                guard keyRef == nil else { throw Failure("duplicate key \(key)") }
+                keyRef = try stringValue(key)
+            case Self.encNameKey:
+                guard encName == nil else { throw Failure("duplicate key \(key)") }
+                encName = try stringValue(key)
+            case Self.encValueKey:
+                guard encValue == nil else { throw Failure("duplicate key \(key)") }
+                encValue = try stringValue(key)
+            case Self.updatedAtKey:
+                guard updatedAt == nil else { throw Failure("duplicate key \(key)") }
+                updatedAt = try stringValue(key)
+            case Self.deletedKey:
+                guard deleted == nil else { throw Failure("duplicate key \(key)") }
+                deleted = try boolValue(key)
+            default: try skipUnknown(key, seen: &unknown)
+            }
+        }
+        guard let keyRef else { throw Failure("field \(Self.keyRefKey) is missing or not a string") }
+        guard let encName else { throw Failure("field \(Self.encNameKey) is missing or not a string") }
+        guard let encValue else { throw Failure("field \(Self.encValueKey) is missing or not a string") }
+        guard let updatedAt else { throw Failure("field \(Self.updatedAtKey) is missing or not a string") }
+        guard let deleted else { throw Failure("field \(Self.deletedKey) is missing or not a boolean") }
+        return ItemView(keyRef: keyRef, encName: encName, encValue: encValue, updatedAt: updatedAt, deleted: deleted)
     }
 }

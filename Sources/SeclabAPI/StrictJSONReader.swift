@@ -189,6 +189,25 @@ struct StrictJSONReader {
 
     mutating func string() throws(Failure) -> String {
         let start = index
+        // Fast path: no escape, no control character, only ASCII (ids, base64url blobs, times:
+        // nearly every string of a pull) — scanned through a raw pointer, copied once. A string
+        // with anything else is read again below, byte by byte, with every check.
+        let plain: (text: String, end: Int)? = bytes.withUnsafeBufferPointer { buffer in
+            var at = start + 1
+            while at < buffer.count {
+                let byte = buffer[at]
+                if byte == UInt8(ascii: "\"") {
+                    return (String(decoding: UnsafeBufferPointer(rebasing: buffer[(start + 1)..<at]), as: UTF8.self), at + 1)
+                }
+                if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\\") { return nil }
+                at += 1
+            }
+            return nil
+        }
+        if let plain {
+            index = plain.end
+            return plain.text
+        }
         index += 1
         var scalars: [UInt8] = []
         var plainFrom = index

@@ -2,9 +2,11 @@
 // call where one exists, so the wrapper's overhead is visible. Release mode only; run via
 // `bench/crypto-bench`, which records the machine with the results.
 import CSodium
+import SeclabAPI
 import SeclabFormat
 import SeclabHPKE
 import SeclabKeys
+import SeclabMachine
 import SeclabPrimitives
 import SeclabSRP
 
@@ -79,6 +81,35 @@ let items = try (0..<1000).map { i in
 record("item open (name + value + key_ref re-check), 1,000 items", "seclab", try measure(runs: 30) {
     for item in items { _ = try cipher.open(item) }
 })
+
+// MARK: a machine pull's client side: read the served response, open every item
+// What seclab-run does between the last byte of the answer and building the environment
+// (bench/run's time to child includes it); `--pull-only` runs just this part.
+for count in [100, 1000] {
+    let credential = MachineCredential.generate(for: context)
+    let vaultKey = VaultKey.generate(), indexKey = IndexKey.generate()
+    let pullCipher = ItemCipher(vaultKey: vaultKey, indexKey: indexKey, context: context)
+    let views = try (0..<count).map { i in
+        let item = try pullCipher.seal(name: ItemName("SECRET_" + String(String(i + 100000).dropFirst())),
+                                       value: SecretBytes(copying: Array(Base64URL.encode(randomBytes(count: 40)).utf8)))
+        return ItemView(keyRef: item.keyRef.text, encName: item.encName.text, encValue: item.encValue.text,
+                        updatedAt: "2026-12-05T17:29:04.664Z", deleted: false)
+    }
+    let body = PullWire.responseHead(accountID: context.ownerAccountID.text) + PullWire.items(views)
+        + PullWire.responseTail(revision: 7, slotID: credential.slotID.text, vaultID: context.vaultID.text,
+                                wrappedIndexKey: vaultKey.wrap(indexKey, in: context).text,
+                                wrappedVK: MachineSlot.wrap(vaultKey, with: credential.unwrapKey, in: context, slotID: credential.slotID).text)
+    record("pull response read (strict JSON), \(count) items, \(body.count / 1024) KiB", "seclab", try measure(runs: 30) {
+        _ = try PullWire.response(body)
+    })
+    record("pull response read + open every item, \(count) items", "seclab", try measure(runs: 30) {
+        _ = try MachinePull.open(served: body, credential: credential)
+    })
+}
+if CommandLine.arguments.contains("--pull-only") {
+    for (name, kind, result) in rows { print("| \(name) | \(kind) | \(format(result.median)) | \(format(result.min)) | \(format(result.max)) |") }
+    exit(0)
+}
 
 // MARK: HPKE auth open (a vault key slot)
 let owner = AccountKeyPair.generate()
