@@ -84,6 +84,8 @@ public struct ItemCipher: Sendable {
     /// `label ‖ account_id ‖ vault_id` of names and values, built once: only the key ref
     /// differs per item (a pull opens two blobs per item).
     private let namePrefix: [UInt8], valuePrefix: [UInt8]
+    /// The index key's HMAC schedule, built once: every item of a pull re-checks its key ref.
+    private let indexSchedule: HMACSHA256.KeySchedule
 
     /// Make a cipher for one vault.
     public init(vaultKey: VaultKey, indexKey: IndexKey, context: VaultContext) {
@@ -92,11 +94,12 @@ public struct ItemCipher: Sendable {
         self.context = context
         namePrefix = context.aad(Labels.itemName)
         valuePrefix = context.aad(Labels.itemValue)
+        indexSchedule = HMACSHA256.KeySchedule(key: indexKey.secretBytes)
     }
 
     /// `key_ref = HMAC(index_key, normalize(name))`. Computed locally, so names never leave the machine.
     public func keyRef(for name: ItemName) -> KeyRef {
-        try! KeyRef(bytes: HMACSHA256.authenticate(name.utf8, key: indexKey.secretBytes))
+        try! KeyRef(bytes: indexSchedule.authenticate(name.utf8))
     }
 
     /// Seal a name and value under fresh nonces.
@@ -127,13 +130,20 @@ public struct ItemCipher: Sendable {
 
     /// Open and verify only the name of an item.
     public func openName(_ blob: AEADBlob, keyRef ref: KeyRef) throws(KeysError) -> ItemName {
-        let bytes = try vaultKey.open(blob, aad: nameAAD(ref), what: "a secret's name")
         // Names are not secret from the vault's reader; they become environment names anyway.
-        let name = try ItemName(normalizedUTF8: bytes.unprotectedArray())
+        let name = try ItemName(normalizedUTF8: try vaultKey.openPublic(blob, aad: nameAAD(ref), what: "a secret's name"))
         // Why re-check: the AAD already binds the blob to key_ref, but only the HMAC proves
         // that key_ref is this name's ref under our index key (spec §7).
-        guard constantTimeEquals(keyRef(for: name).bytes, ref.bytes) else { throw .keyRefMismatch }
+        guard matches(name, ref) else { throw .keyRefMismatch }
         return name
+    }
+
+    /// Whether `ref` is `name`'s key ref, compared in constant time without building a KeyRef.
+    private func matches(_ name: ItemName, _ ref: KeyRef) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.byteCount) { tag in
+            name.utf8.withUnsafeBytes { indexSchedule.authenticate($0, into: UnsafeMutableRawBufferPointer(tag)) }
+            return constantTimeEquals(UnsafeBufferPointer(tag), ref.bytes)
+        }
     }
 
     func nameAAD(_ ref: KeyRef) -> [UInt8] { Self.append(ref.bytes, to: namePrefix) }

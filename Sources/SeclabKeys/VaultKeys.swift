@@ -95,6 +95,16 @@ extension VaultKey {
         return try AEADBlob(nonce: nonce, ciphertext: ciphertext)
     }
 
+    /// `open` for a plaintext that is no secret from the vault's reader and becomes a plain
+    /// value at once (an item's name): no locked buffer to fill, copy out of and wipe.
+    func openPublic(_ blob: AEADBlob, aad: [UInt8], what: @autoclosure () -> String) throws(KeysError) -> [UInt8] {
+        do {
+            return try XChaCha20Poly1305.openPublic(blob.ciphertext, key: symmetricKey, nonce: blob.nonce, aad: aad)
+        } catch {
+            throw KeysError.from(error, what: what())
+        }
+    }
+
     func open(_ blob: AEADBlob, aad: [UInt8], what: @autoclosure () -> String) throws(KeysError) -> SecretBytes {
         // `what` is built only for an error message: a pull opens thousands of blobs.
         do {

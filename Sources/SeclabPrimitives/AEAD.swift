@@ -37,14 +37,7 @@ struct SodiumAEAD: Sendable {
     }
 
     func open(_ ciphertext: [UInt8], key: SymmetricKey, nonce: [UInt8], aad: [UInt8], what: String) throws(CryptoError) -> SecretBytes {
-        // Length checks first, so that malformed input never reaches libsodium (spec §2).
-        guard nonce.count == nonceCount else {
-            throw .invalidLength(what: "\(name) nonce", expected: nonceCount, actual: nonce.count)
-        }
-        guard ciphertext.count >= Self.tagCount else {
-            throw .invalidInput("\(what): ciphertext of \(ciphertext.count) bytes is shorter than the 16-byte tag")
-        }
-        Sodium.ready()
+        try checkOpenable(ciphertext, nonce: nonce, what: what)
         var failed = false
         let plaintext = key.withUnsafeBytes { k in
             SecretBytes(count: ciphertext.count - Self.tagCount) { out in
@@ -57,6 +50,32 @@ struct SodiumAEAD: Sendable {
         }
         if failed { throw .authenticationFailed(what: what) }
         return plaintext
+    }
+
+    /// `open` into a plain array, for a plaintext that is no secret from whoever holds the key
+    /// and becomes a plain value at once (an item's name, which becomes an environment name).
+    func openPublic(_ ciphertext: [UInt8], key: SymmetricKey, nonce: [UInt8], aad: [UInt8], what: String) throws(CryptoError) -> [UInt8] {
+        try checkOpenable(ciphertext, nonce: nonce, what: what)
+        var plaintext = [UInt8](repeating: 0, count: ciphertext.count - Self.tagCount)
+        var outLength: UInt64 = 0
+        let rc = key.withUnsafeBytes { k in
+            plaintext.withUnsafeMutableBytes { out in
+                decrypt(out.bytePointer, &outLength, ciphertext, UInt64(ciphertext.count), aad, UInt64(aad.count), nonce, k.bytePointer)
+            }
+        }
+        guard rc == 0 else { throw .authenticationFailed(what: what) }
+        return plaintext
+    }
+
+    /// Length checks first, so that malformed input never reaches libsodium (spec §2).
+    private func checkOpenable(_ ciphertext: [UInt8], nonce: [UInt8], what: String) throws(CryptoError) {
+        guard nonce.count == nonceCount else {
+            throw .invalidLength(what: "\(name) nonce", expected: nonceCount, actual: nonce.count)
+        }
+        guard ciphertext.count >= Self.tagCount else {
+            throw .invalidInput("\(what): ciphertext of \(ciphertext.count) bytes is shorter than the 16-byte tag")
+        }
+        Sodium.ready()
     }
 }
 
@@ -93,6 +112,12 @@ public enum XChaCha20Poly1305 {
     /// Decrypt and verify. `what` names the object in the error message.
     public static func open(_ ciphertext: [UInt8], key: SymmetricKey, nonce: [UInt8], aad: [UInt8], what: String = "XChaCha20-Poly1305 ciphertext") throws(CryptoError) -> SecretBytes {
         try aead.open(ciphertext, key: key, nonce: nonce, aad: aad, what: what)
+    }
+
+    /// Decrypt and verify into a plain array: only for a plaintext that is no secret from the
+    /// key's holder and becomes a plain value at once (an item's name). Everything else: `open`.
+    public static func openPublic(_ ciphertext: [UInt8], key: SymmetricKey, nonce: [UInt8], aad: [UInt8], what: String = "XChaCha20-Poly1305 ciphertext") throws(CryptoError) -> [UInt8] {
+        try aead.openPublic(ciphertext, key: key, nonce: nonce, aad: aad, what: what)
     }
 }
 

@@ -89,6 +89,47 @@ public enum HMACSHA256 {
         }
     }
 
+    /// One key's HMAC schedule — libsodium's state after absorbing the padded key into the
+    /// inner and outer hashes — computed once and reused for many messages under that key.
+    ///
+    /// Why: a pull re-checks every item's key ref (spec §7), one HMAC per item under the same
+    /// index key; starting each one from the key costs two of its four SHA-256 compressions.
+    /// The schedule is as secret as the key (it lets anyone compute the HMAC), so it lives in
+    /// `SecretBytes` and each message's working copy is wiped before returning.
+    public struct KeySchedule: Sendable {
+        private let state: SecretBytes
+
+        /// Absorb `key` (any length, RFC 2104) once.
+        public init(key: SecretBytes) {
+            Sodium.ready()
+            state = SecretBytes(count: MemoryLayout<crypto_auth_hmacsha256_state>.size) { out in
+                key.withUnsafeBytes { key in
+                    _ = crypto_auth_hmacsha256_init(out.baseAddress!.assumingMemoryBound(to: crypto_auth_hmacsha256_state.self),
+                                                    key.bytePointer, key.count)
+                }
+            }
+        }
+
+        /// `HMAC(key, message)` into `out` (32 bytes), from a wiped stack copy of the schedule.
+        public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+            precondition(out.count >= byteCount, "HMAC-SHA256 output needs 32 bytes")
+            var working = crypto_auth_hmacsha256_state()
+            withUnsafeMutableBytes(of: &working) { working in
+                state.withUnsafeBytes { working.copyMemory(from: $0) }
+            }
+            crypto_auth_hmacsha256_update(&working, message.bytePointer, UInt64(message.count))
+            crypto_auth_hmacsha256_final(&working, out.bytePointer)
+            sodium_memzero(&working, MemoryLayout<crypto_auth_hmacsha256_state>.size)
+        }
+
+        /// `HMAC(key, message)`.
+        public func authenticate(_ message: [UInt8]) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: byteCount)
+            message.withUnsafeBytes { message in out.withUnsafeMutableBytes { authenticate(message, into: $0) } }
+            return out
+        }
+    }
+
     /// The HMAC of `message` under a public or already-exposed `key`.
     public static func authenticate(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
         key.withUnsafeBytes { authenticate(message, key: $0) }

@@ -33,6 +33,15 @@ public enum Sodium {
 /// verifiers and tokens must not leak how many leading bytes matched.
 public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
     Sodium.ready()
+    // Contiguous inputs (arrays, buffers) are compared where they are: no copies.
+    let direct: Bool?? = a.withContiguousStorageIfAvailable { x in
+        b.withContiguousStorageIfAvailable { y in
+            guard x.count == y.count else { return false }
+            if x.isEmpty { return true }
+            return sodium_memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+        }
+    }
+    if let direct, let direct { return direct }
     let x = Array(a), y = Array(b)
     guard x.count == y.count else { return false }
     if x.isEmpty { return true }
