@@ -122,7 +122,7 @@ let package = Package(
         // SeclabSRP (docs/architecture.md; ArchitectureTests check it).
         .target(
             name: "SeclabClient",
-            dependencies: ["SeclabHTTP", "SeclabFormat", "SeclabKeys"],
+            dependencies: ["SeclabHTTP", "SeclabFormat", "SeclabKeys", "SeclabAPI"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -132,7 +132,7 @@ let package = Package(
         ),
         .target(
             name: "SeclabOwner",
-            dependencies: ["SeclabClient", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabSRP"],
+            dependencies: ["SeclabClient", "SeclabHTTP", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabSRP"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -217,7 +217,7 @@ let package = Package(
         ),
         .target(
             name: "SeclabRun",
-            dependencies: ["CSeclabExec", "SeclabMachine", "SeclabClient", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
+            dependencies: ["CSeclabExec", "SeclabMachine", "SeclabClient", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -50,6 +50,16 @@ struct StrictJSONReader {
         return try string()
     }
 
+    /// A known field's value, which must be a string or `null` (nil).
+    mutating func optionalStringValue(_ key: String) throws(Failure) -> String? {
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "n") {
+            try expect("null")
+            return nil
+        }
+        return try stringValue(key)
+    }
+
     /// A known field's value, which must be `true` or `false`.
     mutating func boolValue(_ key: String) throws(Failure) -> Bool {
         skipSpace()

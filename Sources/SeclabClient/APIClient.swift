@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import SeclabAPI
 public import SeclabFormat
 public import SeclabHTTP
 public import SeclabKeys
@@ -22,8 +18,10 @@ public enum Authorization: Sendable {
     }
 }
 
-/// The `/v1` JSON API over `HTTPClient`: encodes requests, decodes responses strictly, and
-/// turns API errors into `ClientError.server`.
+/// The `/v1` JSON API over `HTTPClient`: sends JSON bodies, returns 2xx answers and turns API
+/// errors into `ClientError.server`. The Codable layer (`send`) is the owner side's
+/// (`SeclabOwner/APIClient+JSON.swift`): this module links no Foundation, so `seclab-run`
+/// does not either.
 public final class APIClient {
     /// The server's base URL without a trailing slash.
     public let baseURL: String
@@ -42,50 +40,6 @@ public final class APIClient {
         self.baseURL = base
     }
 
-    private struct APIErrorBody: Decodable {
-        struct Inner: Decodable {
-            let code: String
-            let message: String
-        }
-        let error: Inner
-    }
-
-    /// An empty JSON body type, for requests without a body.
-    public struct Empty: Codable, Sendable {
-        /// Make one.
-        public init() {}
-    }
-
-    /// Send a request and decode the JSON answer as `Response`.
-    public func send<Response: Decodable>(_ method: String, _ path: String, body: (some Encodable)? = nil as Empty?,
-                                          authorization: Authorization? = nil, idempotent: Bool? = nil,
-                                          as: Response.Type = Response.self) throws(ClientError) -> Response {
-        let response = try raw(method, path, body: body, authorization: authorization, idempotent: idempotent)
-        do {
-            return try JSONDecoder().decode(Response.self, from: Data(response.body))
-        } catch {
-            throw .unexpectedResponse("\(method) \(path): body is not the documented \(Response.self)")
-        }
-    }
-
-    /// Send a request whose answer carries no body the caller needs.
-    public func sendExpectingNoContent(_ method: String, _ path: String, body: (some Encodable)? = nil as Empty?,
-                                       authorization: Authorization? = nil, idempotent: Bool? = nil) throws(ClientError) {
-        _ = try raw(method, path, body: body, authorization: authorization, idempotent: idempotent)
-    }
-
-    /// Send and return the raw 2xx response; non-2xx answers become `ClientError.server`.
-    public func raw(_ method: String, _ path: String, body: (some Encodable)?, authorization: Authorization?,
-                    idempotent: Bool?) throws(ClientError) -> HTTPResponse {
-        var bytes: [UInt8]? = nil
-        if let body {
-            do { bytes = Array(try JSONEncoder().encode(body)) } catch {
-                throw .unexpectedResponse("could not encode the request body")
-            }
-        }
-        return try raw(method, path, jsonBytes: bytes, authorization: authorization, idempotent: idempotent)
-    }
-
     /// `raw` with a body that is already JSON (the machine pull writes its own).
     package func raw(_ method: String, _ path: String, jsonBytes bytes: [UInt8]?, authorization: Authorization?,
              idempotent: Bool?) throws(ClientError) -> HTTPResponse {
@@ -96,7 +50,8 @@ public final class APIClient {
         let response: HTTPResponse
         do { response = try http.send(request) } catch { throw .transport(error) }
         guard (200..<300).contains(response.status) else {
-            let decoded = try? JSONDecoder().decode(APIErrorBody.self, from: Data(response.body))
+            // Read strictly without Foundation: seclab-run links this client (docs/architecture.md).
+            let decoded = ErrorResponse.read(response.body)
             throw .server(status: response.status, code: decoded?.error.code ?? "http_\(response.status)",
                           message: decoded?.error.message ?? "no error details", retryAfter: response.headers["retry-after"].flatMap { Int($0) })
         }

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import SeclabAPI
 import SeclabHTTP
 
 /// The CI job's OpenID Connect token, which a slot bound to a CI identity demands on every
@@ -87,11 +83,10 @@ public enum CIIdentityToken {
             throw RunFailure(RunExitCode.refused, "GitHub Actions refused the OIDC token request (HTTP \(response.status))",
                              hint: "the workflow needs `permissions: id-token: write`")
         }
-        struct Answer: Decodable { var value: String }
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body)) else {
+        guard let value = StrictJSON.stringField("value", in: response.body) else {
             throw RunFailure(RunExitCode.refused, "the GitHub Actions OIDC token answer has no token")
         }
-        return try checked(answer.value, source: .github)
+        return try checked(value, source: .github)
     }
 
     /// Trim surrounding whitespace (files end in a newline) and check the shape: three

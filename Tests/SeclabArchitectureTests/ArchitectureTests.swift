@@ -192,4 +192,21 @@ import Testing
             #expect(reached.isEmpty, "\(target) depends on \(reached.sorted())")
         }
     }
+
+    /// No module `seclab-run` links imports Foundation or FoundationEssentials. Why: one import
+    /// anywhere links all of FoundationEssentials (~6 MB, ~75 more page faults and ~0.15 ms
+    /// on every start, bench/results); the machine side reads its JSON with `PullWire` and
+    /// `StrictJSON` instead.
+    @Test func seclabRunLinksNoFoundation() throws {
+        let graph = try Self.targetGraph()
+        let linked = Self.closure(of: "seclab-run", in: graph).union(["seclab-run"])
+        var offenders = [String]()
+        for (name, found) in try Self.importsByTarget() where linked.contains(name) {
+            for (file, modules) in found.files.sorted(by: { $0.key < $1.key })
+            where !modules.isDisjoint(with: ["Foundation", "FoundationEssentials", "FoundationInternationalization"]) {
+                offenders.append("\(file) (\(name)) imports Foundation")
+            }
+        }
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "; "))")
+    }
 }
