@@ -127,7 +127,7 @@ let package = Package(
         ),
         .target(
             name: "SeclabMachine",
-            dependencies: ["SeclabClient", "SeclabAPI", "SeclabHTTP", "SeclabKeys", "SeclabFormat", "SeclabPrimitives"],
+            dependencies: ["SeclabClient", "SeclabAPI", "SeclabHTTP", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "CSeclabExec"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -35,6 +35,8 @@ extension MachinePull {
     public static func poll(_ credential: MachineCredential, client: APIClient, revision: Int64,
                             oidcToken: String? = nil) throws(ClientError) -> ServedPull? {
         let response = try post(client, credential, PullWire.requestBody(keyRefs: nil, ifRevision: revision, oidcToken: oidcToken))
+        let helper = ParallelHelper.forAnswer(of: response.body.count)
+        defer { helper?.dismiss() }
         switch try answer(response.body) {
         case let .unchanged(current):
             guard current == revision else {
@@ -42,17 +44,19 @@ extension MachinePull {
             }
             return nil
         case let .full(decoded):
-            return ServedPull(vault: try openFull(decoded, credential: credential), body: response.body, revision: decoded.revision)
+            return ServedPull(vault: try openFull(decoded, credential: credential, helper: helper), body: response.body, revision: decoded.revision)
         }
     }
 
     /// Open a body served earlier (the offline fallback), with every check of a live pull:
     /// slot, v2 binding, keys, every item's AEAD and key ref, no duplicates.
     public static func open(served body: [UInt8], credential: MachineCredential) throws(ClientError) -> ServedPull {
+        let helper = ParallelHelper.forAnswer(of: body.count)
+        defer { helper?.dismiss() }
         guard case let .full(decoded) = try answer(body) else {
             throw .unexpectedResponse("the stored pull is not a full answer")
         }
-        return ServedPull(vault: try openFull(decoded, credential: credential), body: body, revision: decoded.revision)
+        return ServedPull(vault: try openFull(decoded, credential: credential, helper: helper), body: body, revision: decoded.revision)
     }
 
     /// Keep only `only` (in the order asked), as a live `only` pull would; a missing name is
@@ -80,8 +84,9 @@ extension MachinePull {
         }
     }
 
-    private static func openFull(_ decoded: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> PulledVault {
+    private static func openFull(_ decoded: MachinePullResponse, credential: MachineCredential,
+                                 helper: ParallelHelper?) throws(ClientError) -> PulledVault {
         let opened = try open(decoded, credential: credential)
-        return PulledVault(context: opened.context, items: try openItems(decoded.items, cipher: opened.cipher, expected: nil))
+        return PulledVault(context: opened.context, items: try openItems(decoded.items, cipher: opened.cipher, expected: nil, helper: helper))
     }
 }

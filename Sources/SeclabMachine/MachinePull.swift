@@ -28,20 +28,27 @@ public enum MachinePull {
     public static func pull(_ credential: MachineCredential, client: APIClient, only: [ItemName]? = nil,
                             oidcToken: String? = nil) throws(ClientError) -> PulledVault {
         // Round trip 1: everything, or (with `only`) keys only.
-        let first = try decode(post(client, credential, PullWire.requestBody(keyRefs: only == nil ? nil : [], oidcToken: oidcToken)).body)
+        let answer = try post(client, credential, PullWire.requestBody(keyRefs: only == nil ? nil : [], oidcToken: oidcToken)).body
+        // Started now, so it is running by the time the answer is read (Parallel.swift).
+        let helper = only == nil ? ParallelHelper.forAnswer(of: answer.count) : nil
+        defer { helper?.dismiss() }
+        let first = try decode(answer)
         let opened = try open(first, credential: credential)
         guard let only else {
-            return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil))
+            return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil, helper: helper))
         }
         let wanted = only.map { opened.cipher.keyRef(for: $0) }
         // Round trip 2: only the refs asked for.
-        let second = try decode(post(client, credential, PullWire.requestBody(keyRefs: wanted.map(\.text), oidcToken: oidcToken)).body)
+        let secondAnswer = try post(client, credential, PullWire.requestBody(keyRefs: wanted.map(\.text), oidcToken: oidcToken)).body
+        let secondHelper = ParallelHelper.forAnswer(of: secondAnswer.count)
+        defer { secondHelper?.dismiss() }
+        let second = try decode(secondAnswer)
         // The keys must not change between the two answers (a server cannot mix vaults).
         guard second.wrappedVK == first.wrappedVK, second.wrappedIndexKey == first.wrappedIndexKey,
               second.accountID == first.accountID, second.vaultID == first.vaultID else {
             throw .integrity(.decryptionFailed("the server changed the vault's keys between two requests"))
         }
-        let items = try openItems(second.items, cipher: opened.cipher, expected: Set(wanted))
+        let items = try openItems(second.items, cipher: opened.cipher, expected: Set(wanted), helper: secondHelper)
         let found = Set(items.map(\.keyRef))
         if let missing = zip(only, wanted).first(where: { !found.contains($0.1) }) {
             throw .server(status: 404, code: "not_found", message: "secret '\(missing.0.string)' is not in this vault", retryAfter: nil)
@@ -104,15 +111,16 @@ public enum MachinePull {
         }
     }
 
-    static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?) throws(ClientError) -> [OpenedItem] {
-        // Parse and open every item, on two cores when there are many (each item is
+    static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?,
+                          helper: ParallelHelper?) throws(ClientError) -> [OpenedItem] {
+        // Parse and open every item, with `helper`'s thread when there are many (each item is
         // independent); then check them in the server's order, so the error reported for a bad
         // response is the same one a single pass would report first.
         var refs = [Result<KeyRef, ClientError>?](repeating: nil, count: views.count)
         var opened = [Result<OpenedItem, ClientError>?](repeating: nil, count: views.count)
         refs.withUnsafeMutableBufferPointer { refs in
             opened.withUnsafeMutableBufferPointer { opened in
-                Parallel.halves(count: views.count) { range in
+                Parallel.run(count: views.count, helper: helper) { range in
                     for index in range {
                         let view = views[index]
                         do {

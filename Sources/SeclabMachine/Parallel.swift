@@ -1,48 +1,145 @@
+import CSeclabExec
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs `body` over `0..<count` split in two halves, the second on one extra thread, when
-/// there is a second CPU and enough work to pay for a thread; otherwise in one call.
+/// A second thread for opening a large pull's items, started as soon as the answer has
+/// arrived (before it is read), which then shares the work with the caller chunk by chunk.
 ///
-/// Why: opening a pull's items is about 3 µs each (two AEAD opens and the key-ref HMAC,
-/// spec §7), a few milliseconds at 1,000 secrets, all of it independent per item; a CI
-/// runner has at least two cores. One thread, created and joined here,
-/// no pool: seclab-run exits or execs right after.
-enum Parallel {
-    /// Below this, one thread's start-up (tens of µs) costs more than it saves.
-    static let minimumCount = 128
+/// Why this shape (bench/results, 1,000-secret pulls on a 2-core VM): opening an item is about
+/// 2.5 µs (two AEAD opens and the key-ref HMAC, spec §7), independent per item. A thread
+/// created when the work is ready started working ~0.6 ms later and was joined ~0.35 ms after
+/// it finished (waking an idle CPU is slow on a VM), so two fixed halves gained nothing. Here
+/// the thread starts while the JSON is read, waits spinning (a sleeping thread would need the
+/// same slow wake-up), and takes chunks from a shared counter, so a late start only means it
+/// does fewer; the caller never sleeps on it either. It is detached: seclab-run exits or execs
+/// right after. The caller never depends on it: it takes chunks too, until none are left.
+final class ParallelHelper: @unchecked Sendable {
+    // Why @unchecked Sendable: `job` and `count` are written by the caller before `state` is
+    // released as `posted`, read by the thread only after acquiring it and joining, and
+    // cleared by the caller only after the thread said it is finished (or never joined);
+    // everything else is atomic.
 
-    static func halves(count: Int, _ body: (Range<Int>) -> Void) {
-        let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        guard count >= minimumCount, cpus > 1 else {
-            body(0..<count)
-            return
+    /// Below this many items the thread is not worth starting.
+    static let minimumCount = 128
+    /// Items per chunk: ~40 µs of work, small enough to balance a late start.
+    static let chunk = 16
+    /// How long the thread waits for work before it gives up (a caller that never posts).
+    static let patienceNanoseconds: UInt64 = 200_000_000
+
+    private enum State: Int { case waiting = 0, posted, dismissed, gaveUp }
+    private enum Join: Int { case open = 0, joined, closed }
+    private let state = Atomic<Int>(State.waiting.rawValue)
+    private let join = Atomic<Int>(Join.open.rawValue)
+    private let finished = Atomic<Bool>(false)
+    private let next = Atomic<Int>(0)
+    private var job: ((Range<Int>) -> Void)? = nil
+    private var count = 0
+
+    /// An answer this large (about `minimumCount` items) gets a helper thread.
+    static let minimumBodyBytes = 40 << 10
+
+    /// A helper thread for opening the items of an answer of `bytes` bytes, started now (it
+    /// starts while the answer is read), or nil when the answer is small.
+    static func forAnswer(of bytes: Int) -> ParallelHelper? {
+        bytes >= minimumBodyBytes ? start() : nil
+    }
+
+    /// A helper thread, or nil on one CPU or when no thread can be had.
+    static func start() -> ParallelHelper? {
+        guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else { return nil }
+        let helper = ParallelHelper()
+        let context = Unmanaged.passRetained(helper).toOpaque()
+        guard seclab_start_thread_elsewhere({ raw in
+            Unmanaged<ParallelHelper>.fromOpaque(raw!).takeRetainedValue().work()
+            return nil
+        }, context) == 0 else {
+            Unmanaged<ParallelHelper>.fromOpaque(context).release()
+            return nil
         }
-        let middle = count / 2
+        return helper
+    }
+
+    /// Run `body` over `0..<count` in chunks, on this thread and the helper's; returns when
+    /// every chunk is done and the helper holds no reference to `body`. Call at most once.
+    func run(count: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let job = Job(run: { body(middle..<count) })
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(job).toOpaque()
-            guard pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.run()
-                return nil
-            }, context) == 0 else {
-                // No thread to be had: do it all here.
-                Unmanaged<Job>.fromOpaque(context).release()
-                body(0..<count)
-                return
+            job = body
+            self.count = count
+            let posted = state.compareExchange(expected: State.waiting.rawValue, desired: State.posted.rawValue,
+                                               ordering: .acquiringAndReleasing).exchanged
+            if posted {
+                drain(body)
+                // Every chunk is taken. Close the job to a helper that has not joined yet; if it
+                // has, wait (spinning: it is at most one chunk) until it let go of `body`.
+                let closed = join.compareExchange(expected: Join.open.rawValue, desired: Join.closed.rawValue,
+                                                  ordering: .acquiringAndReleasing).exchanged
+                if !closed { while !finished.load(ordering: .acquiring) { sched_yield() } }
+            } else {
+                body(0..<count)  // the thread gave up waiting: all here
             }
-            body(0..<middle)
-            pthread_join(thread, nil)
+            job = nil
         }
     }
 
-    /// The second half's work, handed to the thread. Unchecked: the closure is only run by
-    /// that thread, and `halves` joins it before returning.
-    private final class Job: @unchecked Sendable {
-        let run: () -> Void
-        init(run: @escaping () -> Void) { self.run = run }
+    /// No work after all (the answer failed to read): the thread stops waiting. Harmless after `run`.
+    func dismiss() {
+        _ = state.compareExchange(expected: State.waiting.rawValue, desired: State.dismissed.rawValue, ordering: .releasing)
+    }
+
+    private func drain(_ body: (Range<Int>) -> Void) {
+        while true {
+            let start = next.wrappingAdd(Self.chunk, ordering: .relaxed).oldValue
+            guard start < count else { return }
+            body(start..<min(start + Self.chunk, count))
+        }
+    }
+
+    private func work() {
+        var started = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &started)
+        while true {
+            switch State(rawValue: state.load(ordering: .acquiring)) {
+            case .posted?:
+                guard join.compareExchange(expected: Join.open.rawValue, desired: Join.joined.rawValue,
+                                           ordering: .acquiringAndReleasing).exchanged else { return }
+                participate()
+                finished.store(true, ordering: .releasing)
+                return
+            case .waiting?:
+                var now = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &now)
+                let waited = (Int64(now.tv_sec) - Int64(started.tv_sec)) * 1_000_000_000 + Int64(now.tv_nsec) - Int64(started.tv_nsec)
+                if waited > Int64(Self.patienceNanoseconds),
+                   state.compareExchange(expected: State.waiting.rawValue, desired: State.gaveUp.rawValue, ordering: .relaxed).exchanged {
+                    return
+                }
+                sched_yield()
+            default:
+                return
+            }
+        }
+    }
+
+    /// The thread's share; its copy of `job` is released when this returns, before `finished`.
+    @inline(never)
+    private func participate() {
+        guard let job else { return }
+        drain(job)
+    }
+}
+
+/// Splitting work over the caller and at most one helper thread.
+enum Parallel {
+    /// Run `body` over `0..<count` in chunks: with `helper` on two threads (when there are
+    /// enough items to pay for it), else in one call.
+    static func run(count: Int, helper: ParallelHelper?, _ body: (Range<Int>) -> Void) {
+        guard let helper, count >= ParallelHelper.minimumCount else {
+            helper?.dismiss()
+            body(0..<count)
+            return
+        }
+        helper.run(count: count, body)
     }
 }

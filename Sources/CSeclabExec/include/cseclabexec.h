@@ -45,4 +45,9 @@ int seclab_install_signal_pipe(int write_fd);
 void seclab_reset_signals(void);
 /* pipe2(fds, O_CLOEXEC [| O_NONBLOCK]). */
 int seclab_pipe(int fds[2], int nonblocking);
+/* Start a detached thread running start(context), placed on a CPU other than the caller's
+   when the process may use one (GNU affinity calls: not in the Swift Glibc module). Returns 0,
+   or an errno value (no thread was started; the caller keeps its reference to context). */
+int seclab_start_thread_elsewhere(void *(*start)(void *), void *context);
+
 #endif
