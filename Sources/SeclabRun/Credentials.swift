@@ -63,7 +63,8 @@ public struct RunItem: Sendable {
 extension RunItem {
     /// An item delivered under its stored name, from the credential labelled `source`.
     init(_ item: OpenedItem, source: String) {
-        self.init(name: item.name.string, storedName: item.name.string, value: item.value, source: source)
+        let name = item.name.string  // one string, shared by both fields
+        self.init(name: name, storedName: name, value: item.value, source: source)
     }
 }
 
@@ -144,6 +145,11 @@ enum Credentials {
     /// Why an error by default: a shared vault and a service vault both defining `DB_URL` is
     /// almost always a mistake, and silently picking one is how the wrong database gets used.
     static func merge(_ pulls: [(source: String, items: [OpenedItem])], override: Bool, only: Set<String>?) throws(RunFailure) -> [RunItem] {
+        // One vault cannot hold a name twice (one key ref per name, and a pull refuses a key
+        // ref seen twice): nothing to look up.
+        if pulls.count == 1, only == nil, let pull = pulls.first {
+            return pull.items.map { RunItem($0, source: pull.source) }
+        }
         var out = [RunItem]()
         var position = [String: Int]()
         for pull in pulls {

@@ -31,7 +31,7 @@ public enum EnvironmentPolicy {
 
     /// Check a name that will be set in the child's environment.
     public static func check(_ name: String, allowed: Set<String>, role: String) throws(RunFailure) {
-        if allowed.contains(name) { return }
+        if !allowed.isEmpty, allowed.contains(name) { return }
         guard isPortable(name) else {
             let shown = Display.name(name)
             throw .usage("\(role) \(shown) is not a valid environment variable name",

@@ -132,8 +132,8 @@ public enum SeclabRunMain {
 
         let path = try resolve(options.command[0], path: plan.value(of: "PATH").map { String(decoding: $0, as: UTF8.self) })
         let argv = options.command.map { Array($0.utf8) }
-        let envp = plan.environment.map { $0.name + [UInt8(ascii: "=")] + $0.value }
         if supervise {
+            let envp = plan.environment.map { $0.name + [UInt8(ascii: "=")] + $0.value }
             let supervisor = Supervisor(path: path, argv: argv, envp: envp, mask: options.mask,
                                         maskValues: secrets.map { $0.value.unprotectedArray() },
                                         maskMinimumLength: options.maskMinimumLength)
@@ -141,7 +141,7 @@ public enum SeclabRunMain {
         }
         // Exec mode: the command replaces seclab-run (same PID, its own signals and exit status).
         let code = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in execve(path, cArgv, cEnvp) }
+            withCEnvironment(plan.environment) { cEnvp in execve(path, cArgv, cEnvp) }
         }
         let error = errno
         _ = code
