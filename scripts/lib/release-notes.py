@@ -46,6 +46,10 @@ def needed(path):
 
 def glibc_floor(path):
     found = set(re.findall(r"GLIBC_([0-9][0-9.]*)", run("objdump", "-T", path)))
+    # Packed relative relocations (lld -z pack-relative-relocs, release-build.sh) need the
+    # loader of glibc 2.36, which the binary says with the version GLIBC_ABI_DT_RELR.
+    if "GLIBC_ABI_DT_RELR" in run("readelf", "-V", path):
+        found.add("2.36")
     return max(found, key=lambda v: tuple(int(x) for x in v.split("."))) if found else "none"
 
 
