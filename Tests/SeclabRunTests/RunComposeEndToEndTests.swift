@@ -54,6 +54,11 @@ import Testing
                                            environment: keys)
         #expect(withFallback.status == 0 && withFallback.stdout == "postgres://service", "\(withFallback.stderr)")
         #expect(FileManager.default.fileExists(atPath: fallbackFile))
+        // The --watch/--fallback path merges and reports exactly as the plain one.
+        let watchDry = try fixture.run(both + ["--override", "--watch", "--fallback", fallbackFile, "--dry-run"], environment: keys)
+        #expect(watchDry.status == 0, "\(watchDry.stderr)")
+        #expect(watchDry.stdout.contains("DB_URL\tenv\t18 bytes\tfrom --credential-env SERVICE_KEY (overrides --credential-env SHARED_KEY)"), "\(watchDry.stdout)")
+        #expect(watchDry.stdout.contains("SHARED_ONLY\tenv\t13 bytes\tfrom --credential-env SHARED_KEY"), "\(watchDry.stdout)")
 
         let script = "printf '%s|%s|%s' \"$DB_URL\" \"$SHARED_ONLY\" \"$SERVICE_ONLY\"; echo; env"
         let later = try fixture.run(both + ["--override", "--", "/bin/sh", "-c", script], environment: keys)
