@@ -43,7 +43,7 @@ struct FallbackStore {
         guard !pulls.isEmpty else { return }
         for pull in pulls {
             let slot = pull.credential.slotID.bytes
-            if records[slot] == nil { order.append(slot) }
+            if !order.contains(slot) { order.append(slot) }
             records[slot] = FallbackSeal.seal(body: pull.body, pulledAt: Self.nowMillis(), credential: pull.credential)
         }
         if let problem = Self.replace(path, with: FallbackSeal.file(order.compactMap { records[$0] })) {
@@ -54,8 +54,15 @@ struct FallbackStore {
     /// Keep `record` (read from the file) among this run's records, unchanged: the next write
     /// carries it over with its own time instead of dropping it.
     private mutating func keep(_ record: FallbackSeal.Record) {
-        if records[record.slotID] == nil { order.append(record.slotID) }
+        if !order.contains(record.slotID) { order.append(record.slotID) }
         records[record.slotID] = record
+    }
+
+    /// The run's credentials, in command-line order: the file's records follow it, whichever
+    /// of them is sealed or read first.
+    mutating func arrange(_ credentials: [MachineCredential]) {
+        order = []
+        for slot in credentials.map(\.slotID.bytes) where !order.contains(slot) { order.append(slot) }
     }
 
     /// The server refused `credential` (401/403): drop its record from the file, so a later
@@ -182,6 +189,7 @@ extension SeclabRunMain {
         for _ in credentials {
             do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw Self.failure(for: error) }
         }
+        store?.arrange(credentials.map(\.credential))
         var results = [Result<ServedPull, ClientError>?](repeating: nil, count: credentials.count)
         results.withUnsafeMutableBufferPointer { results in
             Concurrently.run(count: credentials.count) { index in
