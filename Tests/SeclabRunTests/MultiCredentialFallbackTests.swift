@@ -85,6 +85,18 @@ import Testing
         }
         // The records read from the file are kept as they were.
         #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == sealed)
+        // Under --watch too: COMMAND starts from both records, and each failed poll names its credential.
+        let watching = try BackgroundRun(vaults.fixture, ["--timeout", "3"] + TwoVaults.both + ["--watch", "--watch-interval", "2", "--fallback", path],
+                                         script: "echo \"start $$ $ALPHA_ONLY $BRAVO_SECOND\" >> \"$LOG\"; trap 'exit 0' TERM; while :; do sleep 0.2; done",
+                                         environment: vaults.keys)
+        #expect(watching.wait(upTo: 60) { watching.lines.count == 1 }, "\(watching.stderr)")
+        #expect(watching.lines.first?.hasSuffix(" alpha-value-0123456789 bravo-second-value-42") == true, "\(watching.lines)")
+        let polled = { (key: String) in watching.stderr.contains("seclab-run: warning: watch: --credential-env \(key): ") }
+        #expect(watching.wait(upTo: 60) { polled("KEY_A") && polled("KEY_B") }, "\(watching.stderr)")
+        #expect(watching.lines.count == 1 && watching.process.isRunning)
+        #expect(watching.stop() == 0)
+        #expect(watching.homeAndTmpEmpty)
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == sealed)
         // --only selects across both records.
         let only = try run(vaults, ["--fallback", path, "--only", "BRAVO_SECOND,ALPHA_ONLY", "--", "/bin/sh", "-c",
                                     "printf '%s|%s|%s' \"$ALPHA_ONLY\" \"${BRAVO_ONLY-unset}\" \"$BRAVO_SECOND\""], scratch: scratch)
