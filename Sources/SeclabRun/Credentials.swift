@@ -225,15 +225,34 @@ extension Credentials {
         let server = options.server ?? ""
         let token = try identityToken(server: server, environment: environment, http: http)
         let pulls = try pullAll(credentials, server: server, http: http, only: single ? only : nil, oidcToken: token)
-        let wanted = single ? nil : only.map { Set($0.map(\.string)) }
-        let items = try merge(zip(credentials, pulls).map { (source: $0.source.label, items: $1) }, override: options.override, only: wanted)
-        if let only, !single {
+        return try merge(zip(credentials, pulls).map { (source: $0.source.label, items: $1) }, override: options.override,
+                         selecting: single ? nil : only)
+    }
+
+    /// `merge`, then `only` applied here: each vault was pulled whole, since a name may live in
+    /// either one; a name in none is an error (123), as a live `only` pull's missing name.
+    static func merge(_ pulls: [(source: String, items: [OpenedItem])], override: Bool, selecting only: [ItemName]?) throws(RunFailure) -> [RunItem] {
+        let items = try merge(pulls, override: override, only: only.map { Set($0.map(\.string)) })
+        if let only {
             let present = Set(items.map(\.storedName))
             if let missing = only.first(where: { !present.contains($0.string) }) {
-                throw RunFailure(RunExitCode.refused, "secret \(Display.name(missing.string)) is in none of the \(credentials.count) vaults; nothing was run")
+                throw RunFailure(RunExitCode.refused, "secret \(Display.name(missing.string)) is in none of the \(pulls.count) vaults; nothing was run")
             }
         }
         return items
+    }
+
+    /// The run's items from whole vaults pulled as served (`--watch`, `--fallback`, and every
+    /// watch change): one vault is selected exactly as a live `only` pull would be (a missing
+    /// name is its 123); several are merged exactly as `gather` merges them (the same collision
+    /// error naming both credentials, `--override` last-wins, a name in none is 123).
+    static func combine(_ pulls: [(source: String, vault: PulledVault)], override: Bool, only: [ItemName]?) throws(RunFailure) -> [RunItem] {
+        if pulls.count == 1, let pull = pulls.first {
+            let vault: PulledVault
+            do { vault = try MachinePull.select(pull.vault, only: only) } catch { throw SeclabRunMain.failure(for: error) }
+            return vault.items.map { RunItem($0, source: pull.source) }
+        }
+        return try merge(pulls.map { (source: $0.source, items: $0.vault.items) }, override: override, selecting: only)
     }
 
     /// The CI job's identity token, when the job has one: it goes with every pull (in the

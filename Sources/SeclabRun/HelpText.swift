@@ -47,15 +47,15 @@ extension SeclabRunMain {
       --allow-insecure-http     allow plain http to a non-loopback server
       --timeout SECONDS         total time for the pull, retries included (default 30)
       --connect-timeout SECONDS time to connect (default 5)
-      --watch                   supervise COMMAND; poll the vault and restart COMMAND with the
-                                new values when it changes (a failed poll never stops COMMAND)
+      --watch                   supervise COMMAND; poll every vault and restart COMMAND with the
+                                new values when one changes (a failed poll never stops COMMAND)
       --watch-interval D        time between polls (default 60s, jittered ±10%; 90, 15m, 1h)
       --stop-timeout D          SIGTERM, then SIGKILL after D when restarting (default 10s)
       --watch-signal SIG        on a change rewrite the --files-dir files and send SIG (HUP,
                                 USR1, …) instead of restarting; needs --files-dir
-      --fallback PATH           keep the last verified pull sealed in PATH (also SECLAB_FALLBACK);
-                                run from it when the server is unreachable (never when it
-                                refuses the credential)
+      --fallback PATH           keep each credential's last verified pull sealed in PATH (also
+                                SECLAB_FALLBACK); run from it when the server is unreachable
+                                (never when it refuses a credential)
       --fallback-max-age D      the oldest fallback used (default 24h)
       -h, --help                this help
       --version                 print the version

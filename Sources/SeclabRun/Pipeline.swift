@@ -20,11 +20,4 @@ extension SeclabRunMain {
         try TemplateFiles.add(rendered, to: &plan, options: options)
         return (plan, overrides)
     }
-
-    /// The plan for one vault's items under `--watch`: the templates read at start, rendered
-    /// from the new values.
-    static func plan(for items: [OpenedItem], templates: [LoadedTemplate], options: RunOptions,
-                     inherited: [[UInt8]]) throws(RunFailure) -> ExecPlan {
-        try plan(for: items.map { RunItem($0, source: "") }, templates: templates, options: options, inherited: inherited).plan
-    }
 }

@@ -79,22 +79,16 @@ public enum SeclabRunMain {
         http.maxAttempts = .max
 
         // Every credential's vault at once, merged (Credentials.swift). Under --watch or
-        // --fallback, one credential's pull kept as served, sealed into the fallback file, or
-        // that file when the server is unreachable (Watch.swift, Fallback.swift).
+        // --fallback, every pull kept as served and sealed into the fallback file, or, for a
+        // credential whose server is unreachable, its record in that file (Watch.swift,
+        // Fallback.swift); merged exactly the same way.
         var items: [RunItem]
-        var watching: (served: ServedPull, items: [OpenedItem], credential: MachineCredential)? = nil
+        var first: [FirstPull] = []
         var store = options.watching.fallback.map { FallbackStore(path: $0, maxAge: options.watching.fallbackMaxAge) }
         if options.watching.watch || store != nil {
             let credentials = try Credentials.loadAll(options: options, environment: environment)
-            guard credentials.count == 1, let (source, credential) = credentials.first else {
-                throw .usage("--watch and --fallback take one credential in this version (\(credentials.count) given)",
-                             hint: "run one seclab-run per vault, or drop --watch/--fallback")
-            }
-            let first = try firstServedPull(credential, options: options, environment: environment, http: http, store: &store)
-            let vault: PulledVault
-            do { vault = try MachinePull.select(first.vault, only: only) } catch { throw failure(for: error) }
-            items = vault.items.map { RunItem($0, source: source.label) }
-            watching = (first, vault.items, credential)
+            first = try firstServedPulls(credentials, options: options, environment: environment, http: http, store: &store)
+            items = try Credentials.combine(first.map { (source: $0.source, vault: $0.served.vault) }, override: options.override, only: only)
         } else {
             items = try Credentials.gather(options: options, environment: environment, http: http, only: only)
         }
@@ -115,10 +109,9 @@ public enum SeclabRunMain {
             GitHubMasks.emit(secrets, minimumLength: options.maskMinimumLength)
         }
 
-        if options.watching.watch, let watching {
-            return try runWatching(first: watching.served, items: watching.items, credential: watching.credential, only: only,
-                                   options: options, environment: environment, inherited: inherited, templates: templates,
-                                   store: store, http: http)
+        if options.watching.watch {
+            return try runWatching(first: first, items: items, only: only, options: options, environment: environment,
+                                   inherited: inherited, templates: templates, store: store, http: http)
         }
 
         let supervise = options.mask || options.filesDirectory != nil

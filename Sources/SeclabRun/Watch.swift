@@ -8,99 +8,19 @@ import SeclabPrimitives
 import Glibc
 #endif
 
-/// What the watcher thread hands the supervisor: a wake pipe, and the latest
-/// verified items. Unchecked Sendable: every mutable field is behind `lock`.
-final class WatchHook: @unchecked Sendable {
-    /// How a change reaches COMMAND.
-    enum Change {
-        /// Stop COMMAND (SIGTERM, then SIGKILL after the stop timeout) and start it again.
-        case restart
-        /// Files were rewritten in place; send this signal.
-        case signal(Int32)
-    }
-
-    /// Readable when a change is waiting.
-    let wakeFD: Int32
-    private let wakeWrite: Int32
-    /// Seconds between SIGTERM and SIGKILL.
-    let stopTimeout: Double
-    /// `--watch-signal`, or nil to restart.
-    let signal: Int32?
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var latest: [OpenedItem]
-    private var pending = false
-    /// Signal mode: rewrite the delivered files with these items before the signal is sent
-    /// (on the supervising thread); false keeps COMMAND untouched. Set before supervising.
-    var applyInPlace: (([OpenedItem]) -> Bool)?
-    /// Values the supervisor masks after a signal-mode change (old and new).
-    private(set) var maskValues: [[UInt8]] = []
-
-    init(items: [OpenedItem], stopTimeout: Double, signal: Int32?) throws(RunFailure) {
-        var fds: [Int32] = [-1, -1]
-        guard seclab_pipe(&fds, 1) == 0 else { throw RunFailure(RunExitCode.failure, "could not create the watch pipe") }
-        wakeFD = fds[0]
-        wakeWrite = fds[1]
-        latest = items
-        self.stopTimeout = stopTimeout
-        self.signal = signal
-        pthread_mutex_init(lock, nil)
-    }
-
-    private func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return body()
-    }
-
-    /// Watcher thread: a verified change. Several before the supervisor looks make one change.
-    func offer(_ items: [OpenedItem]) {
-        locked { latest = items; pending = true }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
-    }
-
-    /// Supervisor: empty the wake pipe.
-    func drainWake() {
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(wakeFD, &buffer, buffer.count) > 0 {}
-    }
-
-    /// Supervisor: the change to apply now, if one is waiting.
-    func takeChange() -> Change? {
-        let items: [OpenedItem]? = locked {
-            guard pending else { return nil }
-            pending = false
-            return latest
-        }
-        guard let items else { return nil }
-        guard let signal else { return .restart }
-        guard applyInPlace?(items) ?? false else { return nil }
-        maskValues += items.map { $0.value.unprotectedArray() }
-        return .signal(signal)
-    }
-
-    /// The items COMMAND starts with next (and the change is then applied).
-    func currentItems() -> [OpenedItem] { locked { pending = false; return latest } }
-
-    /// Monotonic milliseconds (deadlines must not move with the wall clock).
-    static func nowMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
-}
-
 /// The polling side of `--watch`: a thread that sleeps the jittered interval, asks the server
-/// whether the vault changed (a conditional pull: no items, no audit row when it did not),
-/// and on a change pulls, verifies everything as at start, and offers the new items.
+/// whether each credential's vault changed (conditional pulls, all at once: no items, no audit
+/// row when unchanged), and on a change pulls the changed vaults, verifies everything as at
+/// start, merges them with the others' current items as at start, and offers the result once.
 ///
 /// Why a failed poll never touches COMMAND: an outage or a tampering proxy between two polls
 /// must not take a running service down; the values it runs with were verified at start. One
-/// line on stderr per failed poll, and the next poll comes at the next interval.
+/// line on stderr per failed poll (naming the credential when there are several), and the
+/// next poll comes at the next interval; the other credentials' changes still go through.
 final class Watcher: @unchecked Sendable {
     let hook: WatchHook
-    let credential: MachineCredential
-    let client: APIClient
+    /// Read and written only by the watcher thread (the concurrent polls only read it).
+    private var vaults: [WatchedVault]
     let only: [ItemName]?
     let options: RunOptions
     let inherited: [[UInt8]]
@@ -109,20 +29,13 @@ final class Watcher: @unchecked Sendable {
     /// The CI identity token for each poll (a bound slot refuses a poll without one).
     let identityToken: () throws(RunFailure) -> String?
     var store: FallbackStore?
-    private var revision: Int64?
-    private var lastBody: [UInt8]
-    private var sealedAt: Int64
 
-    init(hook: WatchHook, first: ServedPull, credential: MachineCredential, client: APIClient, only: [ItemName]?,
-         options: RunOptions, inherited: [[UInt8]], templates: [LoadedTemplate], store: FallbackStore?,
-         identityToken: @escaping () throws(RunFailure) -> String?) {
-        self.hook = hook; self.credential = credential; self.client = client; self.only = only
+    init(hook: WatchHook, vaults: [WatchedVault], only: [ItemName]?, options: RunOptions, inherited: [[UInt8]],
+         templates: [LoadedTemplate], store: FallbackStore?, identityToken: @escaping () throws(RunFailure) -> String?) {
+        self.hook = hook; self.vaults = vaults; self.only = only
         self.templates = templates
         self.identityToken = identityToken
         self.options = options; self.inherited = inherited; self.store = store
-        revision = first.revision
-        lastBody = first.body
-        sealedAt = FallbackStore.nowMillis()
     }
 
     /// Start the thread (it runs until the process exits).
@@ -161,54 +74,90 @@ final class Watcher: @unchecked Sendable {
         writeAll(2, Array("seclab-run: warning: watch: \(Display.line(text))\n".utf8))
     }
 
+    /// `--credential-env KEY: ` with several credentials, nothing with one (as at start).
+    private func prefix(_ index: Int) -> String { vaults.count > 1 ? "\(vaults[index].source): " : "" }
+
+    /// A start-time message made a watch-time reason: nothing is stopped, so no "nothing was run".
+    private static func reason(_ failure: RunFailure) -> String {
+        let tail = "; nothing was run"
+        return failure.message.hasSuffix(tail) ? String(failure.message.dropLast(tail.count)) : failure.message
+    }
+
     func pollOnce() {
-        let served: ServedPull?
         let token: String?
         do { token = try identityToken() } catch {
             warn("\(error.message); COMMAND keeps running; next poll in about \(Int(options.watching.interval)) s")
             return
         }
+        let current = vaults
+        var results = [Result<ServedPull?, ClientError>?](repeating: nil, count: current.count)
+        results.withUnsafeMutableBufferPointer { results in
+            Concurrently.run(count: current.count) { index in
+                do throws(ClientError) {
+                    results[index] = .success(try MachinePull.poll(current[index].credential, client: current[index].client,
+                                                                    revision: current[index].revision ?? -1, oidcToken: token))
+                } catch {
+                    results[index] = .failure(error)
+                }
+            }
+        }
+        // Unchanged: the server confirmed the sealed pull is current; refresh the file's time
+        // now and then, so a long-running service restarted in an outage can use it.
+        let refreshEvery = Int64(min(options.watching.fallbackMaxAge / 4, 3600) * 1000)
+        var saves = [(body: [UInt8], credential: MachineCredential)]()
+        var changed = [Int: ServedPull]()
+        for (index, result) in results.enumerated() {
+            switch result {
+            case let .failure(error)?:
+                if case let .server(status, _, _, _) = error, status == 401 || status == 403 {
+                    // Revoked while watching (docs/seclab-run.md "Watch"): COMMAND keeps the values
+                    // it was verified with; nothing new is fetched for this credential, and its
+                    // fallback record goes. The other credentials are still watched.
+                    store?.forget(vaults[index].credential)
+                    warn("\(prefix(index))the server refused the machine credential (revoked?); COMMAND keeps running with the values it started with, and no change of this vault reaches it until seclab-run is started with a valid credential")
+                } else {
+                    warn("\(prefix(index))\(SeclabRunMain.failure(for: error).message); COMMAND keeps running; next poll in about \(Int(options.watching.interval)) s")
+                }
+            case .success(nil)?:
+                let vault = vaults[index]
+                if store != nil, FallbackStore.nowMillis() - vault.sealedAt >= refreshEvery,
+                   (try? MachinePull.open(served: vault.body, credential: vault.credential)) != nil {
+                    saves.append((vault.body, vault.credential))
+                    vaults[index].sealedAt = FallbackStore.nowMillis()
+                }
+            case let .success(served?)?:
+                // A server without revisions answers in full every time: compare what it sent.
+                if served.revision == nil, served.body == vaults[index].body { continue }
+                changed[index] = served
+            case nil:
+                warn("\(prefix(index))a poll did not finish; COMMAND keeps running")
+            }
+        }
+        defer { store?.save(saves) }  // one write of the file per poll, whatever changed
+        guard !changed.isEmpty else { return }
+        let indices = changed.keys.sorted()
+        let which = vaults.count > 1 ? " (\(indices.map { vaults[$0].source }.joined(separator: ", ")))" : ""
+        // The same merge and checks as at start (collisions, --only, name policy, --require,
+        // --file names), before anything stops. Nothing is committed when they fail, so the
+        // next poll pulls the change again and says so again.
+        let items: [RunItem]
         do {
-            served = try MachinePull.poll(credential, client: client, revision: revision ?? -1, oidcToken: token)
+            items = try Credentials.combine(vaults.indices.map { (source: vaults[$0].source, vault: changed[$0]?.vault ?? vaults[$0].vault) },
+                                            override: options.override, only: only)
+            _ = try SeclabRunMain.plan(for: items, templates: templates, options: options, inherited: inherited)
         } catch {
-            let failure = SeclabRunMain.failure(for: error)
-            if case let .server(status, _, _, _) = error, status == 401 || status == 403 {
-                // Revoked while watching (docs/seclab-run.md "Watch"): COMMAND keeps the values
-                // it was verified with; nothing new is fetched, and the fallback record goes.
-                store?.forget(credential)
-                warn("the server refused the machine credential (revoked?); COMMAND keeps running with the values it started with, and no change reaches it until seclab-run is started with a valid credential")
-            } else {
-                warn("\(failure.message); COMMAND keeps running; next poll in about \(Int(options.watching.interval)) s")
-            }
+            warn("the changed vault\(which) cannot be delivered (\(Self.reason(error))); COMMAND keeps running with its current values")
             return
         }
-        guard let served else {
-            // Unchanged: the server confirmed the sealed pull is current; refresh the file's
-            // time now and then, so a long-running service restarted in an outage can use it.
-            let refreshEvery = Int64(min(options.watching.fallbackMaxAge / 4, 3600) * 1000)
-            if store != nil, FallbackStore.nowMillis() - sealedAt >= refreshEvery, let current = try? MachinePull.open(served: lastBody, credential: credential) {
-                store?.save(current, credential: credential)
-                sealedAt = FallbackStore.nowMillis()
-            }
-            return
+        for index in indices {
+            let served = changed[index]!
+            vaults[index].revision = served.revision
+            vaults[index].body = served.body
+            vaults[index].vault = served.vault
+            vaults[index].sealedAt = FallbackStore.nowMillis()
+            saves.append((served.body, vaults[index].credential))
         }
-        // A server without revisions answers in full every time: compare what it sent.
-        if served.revision == nil, served.body == lastBody { return }
-        let vault: PulledVault
-        do { vault = try MachinePull.select(served.vault, only: only) } catch {
-            warn("\(SeclabRunMain.failure(for: error).message); COMMAND keeps running with its current values")
-            return
-        }
-        // The same checks as at start (name policy, --require, --file names), before anything stops.
-        do { _ = try SeclabRunMain.plan(for: vault.items, templates: templates, options: options, inherited: inherited) } catch {
-            warn("the changed vault cannot be delivered (\(error.message)); COMMAND keeps running with its current values")
-            return
-        }
-        store?.save(served, credential: credential)
-        sealedAt = FallbackStore.nowMillis()
-        revision = served.revision
-        lastBody = served.body
-        hook.offer(vault.items)
+        hook.offer(items, sources: indices.map { vaults[$0].source })
     }
 }
 
@@ -216,23 +165,29 @@ extension SeclabRunMain {
     /// `--watch`: supervise COMMAND; start it again with new values after each verified change,
     /// or, with `--watch-signal`, rewrite its files and signal it. Returns COMMAND's exit code
     /// once it exits on its own (or is stopped from outside).
-    static func runWatching(first: ServedPull, items: [OpenedItem], credential: MachineCredential, only: [ItemName]?,
-                            options: RunOptions, environment: [String: String], inherited: [[UInt8]], templates: [LoadedTemplate],
-                            store: FallbackStore?, http: HTTPClientOptions) throws(RunFailure) -> Int32 {
+    static func runWatching(first: [FirstPull], items: [RunItem], only: [ItemName]?, options: RunOptions, environment: [String: String],
+                            inherited: [[UInt8]], templates: [LoadedTemplate], store: FallbackStore?,
+                            http: HTTPClientOptions) throws(RunFailure) -> Int32 {
         let hook = try WatchHook(items: items, stopTimeout: options.watching.stopTimeout, signal: options.watching.signal)
         // A poll gives up within one interval (or --timeout, if shorter): the next one is due then.
         var pollHTTP = http
         pollHTTP.totalTimeout = min(http.totalTimeout, options.watching.interval)
-        let client: APIClient
-        do { client = try APIClient(baseURL: options.server ?? "", options: pollHTTP) } catch { throw failure(for: error) }
         let server = options.server ?? ""
-        try Watcher(hook: hook, first: first, credential: credential, client: client, only: only, options: options,
-                    inherited: inherited, templates: templates, store: store, identityToken: { () throws(RunFailure) -> String? in
+        var vaults = [WatchedVault]()
+        for pull in first {
+            let client: APIClient
+            do { client = try APIClient(baseURL: server, options: pollHTTP) } catch { throw failure(for: error) }
+            vaults.append(WatchedVault(source: pull.source, credential: pull.credential, client: client, revision: pull.served.revision,
+                                       body: pull.served.body, vault: pull.served.vault, sealedAt: pull.pulledAt))
+        }
+        try Watcher(hook: hook, vaults: vaults, only: only, options: options, inherited: inherited, templates: templates, store: store,
+                    identityToken: { () throws(RunFailure) -> String? in
                         try Credentials.identityToken(server: server, environment: environment, http: pollHTTP)
                     }).start()
+        let several = first.count > 1
         var items = items
         while true {
-            var plan = try plan(for: items, templates: templates, options: options, inherited: inherited)
+            var plan = try plan(for: items, templates: templates, options: options, inherited: inherited).plan
             var filesDirectory: String? = nil
             var memfds: [Int32] = []
             if let parent = options.filesDirectory {
@@ -261,18 +216,20 @@ extension SeclabRunMain {
                                         maskMinimumLength: options.maskMinimumLength)
             let outcome = try supervisor.supervise(watch: hook)
             guard outcome.restart else { return outcome.code }
-            items = hook.currentItems()
-            writeAll(2, Array("seclab-run: watch: the vault changed; starting COMMAND again with the new values\n".utf8))
+            let next = hook.currentItems()
+            items = next.items
+            let what = several ? "the vault\(next.changed.count > 1 ? "s" : "") of \(next.changed.joined(separator: ", ")) changed" : "the vault changed"
+            writeAll(2, Array("seclab-run: watch: \(Display.line(what)); starting COMMAND again with the new values\n".utf8))
         }
     }
 
     /// Signal mode: replace each delivered file in `directory` atomically (same path, new
     /// content: write a 0400 temporary beside it, rename over). False (and a warning) when the
     /// new values cannot be delivered; COMMAND is then not signalled.
-    static func rewriteFiles(in directory: String, items: [OpenedItem], templates: [LoadedTemplate], options: RunOptions,
+    static func rewriteFiles(in directory: String, items: [RunItem], templates: [LoadedTemplate], options: RunOptions,
                              inherited: [[UInt8]]) -> Bool {
         let plan: ExecPlan
-        do { plan = try Self.plan(for: items, templates: templates, options: options, inherited: inherited) } catch {
+        do { plan = try Self.plan(for: items, templates: templates, options: options, inherited: inherited).plan } catch {
             writeAll(2, Array("seclab-run: warning: watch: \(Display.line(error.message)); COMMAND keeps its current files\n".utf8))
             return false
         }

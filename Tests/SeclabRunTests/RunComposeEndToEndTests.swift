@@ -45,10 +45,20 @@ import Testing
 
         // Colliding without --override: one line naming the name and both credentials; nothing runs.
         try expectRefused(both, code: 125, ["'DB_URL'", "--credential-env SHARED_KEY", "--credential-env SERVICE_KEY"], environment: keys)
-        // --watch and --fallback take one credential (docs/seclab-run.md); refused before any pull.
+        // --fallback takes both credentials and merges the same way (MultiCredentialWatchTests goes further).
         let fallbackFile = fixture.server.directory.appendingPathComponent("two-\(UUID().uuidString).slfb").path
-        try expectRefused(both + ["--override", "--fallback", fallbackFile], code: 125, ["one credential"], environment: keys)
-        #expect(!FileManager.default.fileExists(atPath: fallbackFile))
+        defer { try? FileManager.default.removeItem(atPath: fallbackFile) }
+        try expectRefused(both + ["--fallback", fallbackFile], code: 125, ["'DB_URL'", "--credential-env SHARED_KEY", "--credential-env SERVICE_KEY"],
+                          environment: keys)
+        let withFallback = try fixture.run(both + ["--override", "--fallback", fallbackFile, "--", "/bin/sh", "-c", "printf '%s' \"$DB_URL\""],
+                                           environment: keys)
+        #expect(withFallback.status == 0 && withFallback.stdout == "postgres://service", "\(withFallback.stderr)")
+        #expect(FileManager.default.fileExists(atPath: fallbackFile))
+        // The --watch/--fallback path merges and reports exactly as the plain one.
+        let watchDry = try fixture.run(both + ["--override", "--watch", "--fallback", fallbackFile, "--dry-run"], environment: keys)
+        #expect(watchDry.status == 0, "\(watchDry.stderr)")
+        #expect(watchDry.stdout.contains("DB_URL\tenv\t18 bytes\tfrom --credential-env SERVICE_KEY (overrides --credential-env SHARED_KEY)"), "\(watchDry.stdout)")
+        #expect(watchDry.stdout.contains("SHARED_ONLY\tenv\t13 bytes\tfrom --credential-env SHARED_KEY"), "\(watchDry.stdout)")
 
         let script = "printf '%s|%s|%s' \"$DB_URL\" \"$SHARED_ONLY\" \"$SERVICE_ONLY\"; echo; env"
         let later = try fixture.run(both + ["--override", "--", "/bin/sh", "-c", script], environment: keys)

@@ -12,7 +12,9 @@ final class BackgroundRun: @unchecked Sendable {
     let tmp: URL
 
     /// Start `seclab-run arguments -- /bin/sh -c script` against `fixture`; `script` may use $LOG.
-    init(_ fixture: RunFixture, _ arguments: [String], script: String, credential: String? = nil) throws {
+    /// `environment` adds variables (e.g. the credentials of `--credential-env`).
+    init(_ fixture: RunFixture, _ arguments: [String], script: String, credential: String? = nil,
+         environment extra: [String: String] = [:]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-watch-\(UUID().uuidString)")
         home = directory.appendingPathComponent("home")
         tmp = directory.appendingPathComponent("tmp")
@@ -24,6 +26,7 @@ final class BackgroundRun: @unchecked Sendable {
         process.arguments = arguments + ["--", "/bin/sh", "-c", script]
         process.environment = ["SECLAB_SERVER": fixture.server.baseURL, "SECLAB_MACHINE_KEY": credential ?? fixture.credential,
                                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home.path, "TMPDIR": tmp.path, "LOG": log.path]
+            .merging(extra) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("stdout"))
         process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr"))
         process.standardInput = FileHandle.nullDevice
