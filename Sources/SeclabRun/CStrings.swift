@@ -17,7 +17,14 @@ func withCEnvironment<R>(_ environment: [(name: [UInt8], value: [UInt8])],
     } body: { body($0) }
 }
 
-/// The packing under `withCEnvironment`: `count` strings of `length(i)` bytes each, written by
+/// Run `body` with a NULL-terminated C array of the given byte strings (argv).
+func withCStrings<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    withPackedCStrings(count: strings.count, length: { strings[$0].count }) { index, out in
+        strings[index].withUnsafeBytes { if let base = $0.baseAddress { out.copyMemory(from: base, byteCount: $0.count) } }
+    } body: { body($0) }
+}
+
+/// The packing under `withCStrings` and `withCEnvironment`: `count` strings of `length(i)` bytes each, written by
 /// `write(i, at)`, NUL-terminated, back to back in one block, and one pointer array — two
 /// allocations however many strings. The block can hold secret values: it is wiped before
 /// it is freed (reached only when exec failed, or in a supervising parent).

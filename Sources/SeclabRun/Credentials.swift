@@ -114,16 +114,8 @@ enum Credentials {
         for _ in credentials {
             do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw SeclabRunMain.failure(for: error) }
         }
-        var results = [Result<PulledVault, ClientError>?](repeating: nil, count: credentials.count)
-        results.withUnsafeMutableBufferPointer { results in
-            Concurrently.run(count: credentials.count) { index in
-                do throws(ClientError) {
-                    results[index] = .success(try MachinePull.pull(credentials[index].credential, client: clients[index], only: only,
-                                                                      oidcToken: oidcToken))
-                } catch {
-                    results[index] = .failure(error)
-                }
-            }
+        let results = Concurrently.results(count: credentials.count) { index throws(ClientError) in
+            try MachinePull.pull(credentials[index].credential, client: clients[index], only: only, oidcToken: oidcToken)
         }
         var pulls = [[OpenedItem]]()
         for (index, result) in results.enumerated() {
@@ -178,8 +170,20 @@ enum Credentials {
 
 /// Run `body(0..<count)` with each index on its own thread (index 0 on the caller's), joined
 /// before returning. Why threads and not async: seclab-run is synchronous and lean (no
-/// runtime beyond FoundationEssentials); each pull blocks in libcurl on its own handle.
+/// Foundation, no async runtime); each pull blocks in libcurl on its own handle.
 enum Concurrently {
+    /// `body(index)` for every index at once, each outcome kept in its slot (nil only if a
+    /// thread never ran it). Every concurrent pull and poll of several credentials goes here.
+    static func results<T>(count: Int, _ body: (Int) throws(ClientError) -> T) -> [Result<T, ClientError>?] {
+        var results = [Result<T, ClientError>?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { results in
+            run(count: count) { index in
+                do throws(ClientError) { results[index] = .success(try body(index)) } catch { results[index] = .failure(error) }
+            }
+        }
+        return results
+    }
+
     static func run(count: Int, _ body: (Int) -> Void) {
         guard count > 1 else {
             if count == 1 { body(0) }

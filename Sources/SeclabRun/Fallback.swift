@@ -190,15 +190,8 @@ extension SeclabRunMain {
             do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw Self.failure(for: error) }
         }
         store?.arrange(credentials.map(\.credential))
-        var results = [Result<ServedPull, ClientError>?](repeating: nil, count: credentials.count)
-        results.withUnsafeMutableBufferPointer { results in
-            Concurrently.run(count: credentials.count) { index in
-                do throws(ClientError) {
-                    results[index] = .success(try MachinePull.pullServed(credentials[index].credential, client: clients[index], oidcToken: token))
-                } catch {
-                    results[index] = .failure(error)
-                }
-            }
+        let results = Concurrently.results(count: credentials.count) { index throws(ClientError) in
+            try MachinePull.pullServed(credentials[index].credential, client: clients[index], oidcToken: token)
         }
         // With several credentials every message names the one it is about.
         func named(_ failure: RunFailure, _ index: Int) -> RunFailure {

@@ -126,8 +126,7 @@ public enum SeclabRunMain {
         let path = try resolve(options.command[0], path: plan.value(of: "PATH").map { String(decoding: $0, as: UTF8.self) })
         let argv = options.command.map { Array($0.utf8) }
         if supervise {
-            let envp = plan.environment.map { $0.name + [UInt8(ascii: "=")] + $0.value }
-            let supervisor = Supervisor(path: path, argv: argv, envp: envp, mask: options.mask,
+            let supervisor = Supervisor(path: path, argv: argv, environment: plan.environment, mask: options.mask,
                                         maskValues: secrets.map { $0.value.unprotectedArray() },
                                         maskMinimumLength: options.maskMinimumLength)
             return try supervisor.run()

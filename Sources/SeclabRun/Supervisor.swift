@@ -8,7 +8,8 @@ import Glibc
 struct Supervisor {
     let path: String
     let argv: [[UInt8]]
-    let envp: [[UInt8]]
+    /// The child's environment, as the plan holds it (written as `NAME=VALUE` at spawn).
+    let environment: [(name: [UInt8], value: [UInt8])]
     let mask: Bool
     let maskValues: [[UInt8]]
     let maskMinimumLength: Int
@@ -43,7 +44,7 @@ struct Supervisor {
         }
 
         let pid = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in seclab_spawn(path, cArgv, cEnvp, mode, childOut, childErr) }
+            withCEnvironment(environment) { cEnvp in seclab_spawn(path, cArgv, cEnvp, mode, childOut, childErr) }
         }
         let spawnErrno = errno
         if childOut >= 0 { close(childOut) }
@@ -207,30 +208,3 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     }
 }
 
-/// Run `body` with a NULL-terminated C array of the given byte strings.
-func withCStrings<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    // One block for all strings (NUL-terminated, back to back) and one pointer array: two
-    // allocations however many variables there are.
-    let total = strings.reduce(0) { $0 + $1.count + 1 }
-    let block = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
-    var pointers = [UnsafeMutablePointer<CChar>?]()
-    pointers.reserveCapacity(strings.count + 1)
-    var offset = 0
-    for bytes in strings {
-        let start = block.baseAddress! + offset
-        bytes.withUnsafeBytes { raw in
-            if let source = raw.baseAddress { start.copyMemory(from: source, byteCount: raw.count) }
-        }
-        start.storeBytes(of: 0, toByteOffset: bytes.count, as: UInt8.self)
-        pointers.append(start.assumingMemoryBound(to: CChar.self))
-        offset += bytes.count + 1
-    }
-    pointers.append(nil)
-    defer {
-        // Environment strings hold secret values: wipe before freeing (reached only when
-        // exec failed or in a supervising parent).
-        explicit_bzero(block.baseAddress!, block.count)  // not elided as a dead store before the free
-        block.deallocate()
-    }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-}

@@ -90,16 +90,9 @@ final class Watcher: @unchecked Sendable {
             return
         }
         let current = vaults
-        var results = [Result<ServedPull?, ClientError>?](repeating: nil, count: current.count)
-        results.withUnsafeMutableBufferPointer { results in
-            Concurrently.run(count: current.count) { index in
-                do throws(ClientError) {
-                    results[index] = .success(try MachinePull.poll(current[index].credential, client: current[index].client,
-                                                                    revision: current[index].revision ?? -1, oidcToken: token))
-                } catch {
-                    results[index] = .failure(error)
-                }
-            }
+        let results = Concurrently.results(count: current.count) { index throws(ClientError) in
+            try MachinePull.poll(current[index].credential, client: current[index].client,
+                                 revision: current[index].revision ?? -1, oidcToken: token)
         }
         // Unchanged: the server confirmed the sealed pull is current; refresh the file's time
         // now and then, so a long-running service restarted in an outage can use it.
@@ -211,7 +204,7 @@ extension SeclabRunMain {
             }
             let path = try resolve(options.command[0], path: plan.value(of: "PATH").map { String(decoding: $0, as: UTF8.self) })
             let supervisor = Supervisor(path: path, argv: options.command.map { Array($0.utf8) },
-                                        envp: plan.environment.map { $0.name + [UInt8(ascii: "=")] + $0.value }, mask: options.mask,
+                                        environment: plan.environment, mask: options.mask,
                                         maskValues: plan.injections.map { $0.value.unprotectedArray() },
                                         maskMinimumLength: options.maskMinimumLength)
             let outcome = try supervisor.supervise(watch: hook)
