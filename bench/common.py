@@ -178,7 +178,7 @@ def wrk_script(path, method, headers, body=None):
 def wrk(url, script, connections, seconds):
     """requests/s, p50 ms, p99 ms, errors (socket errors + non-2xx/3xx responses)."""
     # --timeout 10s: slow answers (cold-cache pulls queue behind Argon2id for 1-2 s) are measured, not dropped.
-    argv = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+    argv = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
             "-s", script, url]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120)
     m = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+) (\d+)", r.stdout)
