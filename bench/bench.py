@@ -85,6 +85,7 @@ def main():
     p.add_argument("--bin", help="release bin folder (seclab-server, seclab, seclab-bench-crypto)")
     p.add_argument("--run-bin", help="the seclab-run binary to time (default: BIN/seclab-run)")
     p.add_argument("--curl-floor", help="bench/floor/curl-floor.c built: timed beside seclab-run on SQLite")
+    p.add_argument("--swift-floor", help="bench/floor/swift-floor.swift built: the same pull under a Swift main")
     p.add_argument("--postgres", default="", help="PostgreSQL URL; empty: SQLite only")
     p.add_argument("--out", required=True, help="report path (.md); the .png and .json go beside it")
     p.add_argument("--quick", action="store_true", help="sizes 1-1,000, 5 runs, 2 s load runs: a few minutes")
@@ -107,6 +108,7 @@ def main():
     sizes = [int(s) for s in a.sizes.split(",")] if a.sizes else ([1, 100, 1000] if a.quick else [1, 100, 1000, 10000])
     cfg = {"bin": os.path.abspath(a.bin), "run_bin": os.path.abspath(a.run_bin or os.path.join(a.bin, "seclab-run")),
            "curl_floor": os.path.abspath(a.curl_floor) if a.curl_floor else None,
+           "swift_floor": os.path.abspath(a.swift_floor) if a.swift_floor else None,
            "runs": a.runs or (5 if a.quick else 20), "warmup": 1 if a.quick else 3,
            "seconds": a.seconds or (2 if a.quick else 10), "connections": [1, 8, 32],
            "pull_sizes": [n for n in (100, 1000) if n in sizes], "sizes": sizes,

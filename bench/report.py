@@ -4,6 +4,7 @@ import json, os
 ENGINES = [("sqlite", "SQLite"), ("postgres", "PostgreSQL")]
 # The issues' goals (#3, #5, #6); reference numbers are the ones the issues measured "here".
 SOPS_FACTOR, PULL_100, PULL_1000, P99_WARM_MS = 0.4, 1.5, 2.0, 50.0
+FLOOR_100, FLOOR_1000 = 1.2, 1.4  # issue #16: time to child against the C + libcurl floor
 
 def load(path):
     def ints(d):
@@ -33,7 +34,8 @@ def series(r):
             ("bao agent without its 2 s wait", {n: s["without_wait"] for n, s in (get(r, "openbao", "agent") or {}).items()}, "agent2"),
             ("floor: env -i VARS… true", r.get("floor"), "floor"),
             ("floor: execve(true) with VARS", r.get("floor_exec"), "floor2"),
-            ("floor: C + libcurl, one pull, then execve", r.get("floor_curl"), "floor3")]
+            ("floor: C + libcurl, one pull, then execve", r.get("floor_curl"), "floor3"),
+            ("floor: the same C pull under a Swift main", r.get("floor_swift"), "floor4")]
     return [(label, data, style) for label, data, style in out if data]
 
 def chart(r, png):
@@ -44,7 +46,7 @@ def chart(r, png):
     styles = {"seclab": ("tab:blue", "-", "o"), "seclab-tls": ("tab:blue", ":", "o"), "sops": ("tab:green", "-", "s"),
               "sops2": ("tab:green", ":", "s"), "bao": ("tab:orange", "-", "^"), "agent": ("tab:red", "-", "v"),
               "agent2": ("tab:red", ":", "v"), "floor": ("gray", "--", "."), "floor2": ("black", ":", "."),
-              "floor3": ("tab:brown", "--", "x")}
+              "floor3": ("tab:brown", "--", "x"), "floor4": ("tab:purple", "--", "x")}
     fig, ax = plt.subplots(figsize=(12, 6.5), dpi=110)
     for i, (label, data, style) in enumerate(series(r)):
         color, line, marker = styles[style]
@@ -155,6 +157,16 @@ def goals(r, out):
                     L.append(f"| time to child ≤ {SOPS_FACTOR}× `sops exec-env` at {n:,} secrets | {name} | "
                              f"{ms(s)} ms vs {ms(q)} ms = {s / q:.2f}× (goal ≤ {ms(SOPS_FACTOR * q)} ms) | {'yes' if s <= SOPS_FACTOR * q else 'no'} |")
             floor = r.get("floor_curl") or {}
+            # Issue #16: seclab-run's time to child against the C + libcurl floor.
+            for n, factor in ((100, FLOOR_100), (1000, FLOOR_1000)) if key == "sqlite" else ():
+                if ttc and n in ttc and n in floor:
+                    s, f = ttc[n]["median"], floor[n]["median"]
+                    L.append(f"| time to child ≤ {factor}× the C + libcurl floor at {n:,} secrets | {name} | "
+                             f"{ms(s)} ms vs {ms(f)} ms = {s / f:.2f}× (goal ≤ {ms(factor * f)} ms) | {'yes' if s <= factor * f else 'no'} |")
+                swift = (r.get("floor_swift") or {}).get(n)
+                if swift and n in floor:
+                    L.append(f"| (context, not a goal) the same pull under a Swift main ÷ the C floor at {n:,} secrets | — | "
+                             f"{ms(swift['median'])} ms vs {ms(floor[n]['median'])} ms = {swift['median'] / floor[n]['median']:.2f}× | — |")
             for n in (100, 1000) if key == "sqlite" else ():
                 if n in floor and n in sops:
                     f, q = floor[n]["median"], sops[n]["median"]
@@ -171,7 +183,7 @@ def goals(r, out):
         if w:
             L.append(f"| p99 ≤ {P99_WARM_MS:.0f} ms warm, 100 items, 32 connections | {name} | {ms(w['p99'])} ms | "
                      f"{'yes' if w['p99'] <= P99_WARM_MS else 'no'} |")
-    out += ["## Goals (issues #3, #5, #6) — reported, not asserted", ""]
+    out += ["## Goals (issues #3, #5, #6, #16) — reported, not asserted", ""]
     out += (["| goal | engine | measured | met |", "|---|---|---|---|"] + L) if L else ["Not measured in this run (a part was skipped or failed)."]
     out += ["", "The issues' own reference measurements on this machine kind: `sops exec-env` 35 / 62 ms at 100 / 1,000 "
           "secrets; OpenBao KV reads about 2,300 req/s (p99 98 ms) at 100 keys and 650 req/s (p99 290 ms) at 1,000 keys, "

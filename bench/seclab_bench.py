@@ -151,6 +151,12 @@ class Engine:
             base = [floor, self.servers["warm"].url + "/v1/machine/pull", auth_header(self.creds[n]), str(n)]
             out.append(Tool(("floor_curl", None), base + ["/bin/true"], {"PATH": "/usr/bin:/bin"},
                             check=lambda counter, base=base: base + ["/bin/sh", "-c", counter_shell(counter)]))
+            swift = self.cfg.get("swift_floor")
+            if swift:
+                # The same pull under a Swift main linked like seclab-run: the runtime's own start.
+                sbase = [swift] + base[1:]
+                out.append(Tool(("floor_swift", None), sbase + ["/bin/true"], {"PATH": "/usr/bin:/bin"},
+                                check=lambda counter, sbase=sbase: sbase + ["/bin/sh", "-c", counter_shell(counter)]))
         return out
 
     def load_targets(self, n, cache):
