@@ -1,7 +1,7 @@
-public import SeclabClient
+import SeclabClient
 import SeclabAPI
-public import SeclabFormat
-public import SeclabKeys
+import SeclabFormat
+import SeclabKeys
 import SeclabPrimitives
 
 /// A share offered to the caller and not accepted yet (docs/security.md, "shares are

@@ -1,4 +1,4 @@
-public import SeclabClient
+import SeclabClient
 public import SeclabAPI
 public import SeclabFormat
 public import SeclabKeys

@@ -1,4 +1,4 @@
-public import SeclabClient
+import SeclabClient
 import SeclabAPI
 public import SeclabFormat
 import SeclabKeys
