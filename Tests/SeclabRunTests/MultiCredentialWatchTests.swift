@@ -207,4 +207,35 @@ final class TwoVaults: @unchecked Sendable {
         #expect(again.status == 123 && again.stderr.contains("--credential-env KEY_B"), "\(again.stderr)")
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
+
+    @Test func watchSignalReloadsFilesFromEitherVaultWithoutRestarting() throws {
+        let vaults = try TwoVaults(a: ["ALPHA_TOKEN": "alpha-1"], b: ["BRAVO_TOKEN": "bravo-1"])
+        let parent = "/dev/shm/seclab-watch-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let show = "$(cat \"$A_FILE\") $(cat \"$B_FILE\")"
+        let script = "echo \"start $$ \(show)\" >> \"$LOG\"; trap 'echo \"reload $$ \(show)\" >> \"$LOG\"' HUP; trap 'exit 0' TERM; while :; do sleep 0.2; done"
+        let run = try BackgroundRun(vaults.fixture, TwoVaults.both + ["--watch", "--watch-interval", "2", "--watch-signal", "HUP",
+                                                                      "--files-dir", parent, "--file", "ALPHA_TOKEN=A_FILE",
+                                                                      "--file", "BRAVO_TOKEN=B_FILE"],
+                                    script: script, environment: vaults.keys)
+        #expect(run.wait(upTo: 60) { run.lines.count == 1 }, "\(run.stderr)")
+        // A change in the second vault, then one in the first: each a reload of the same
+        // process, with both files current, never a restart.
+        try vaults.set(vaults.b, "BRAVO_TOKEN", "bravo-2")
+        #expect(run.wait(upTo: 60) { run.lines.count >= 2 }, "\(run.stderr)")
+        try vaults.set(vaults.a, "ALPHA_TOKEN", "alpha-2")
+        #expect(run.wait(upTo: 60) { run.lines.count >= 3 }, "\(run.stderr)")
+        Thread.sleep(forTimeInterval: 2 * Self.interval)
+        let lines = run.lines
+        #expect(lines.count == 3, "\(lines)")
+        if lines.count == 3 {
+            let pid = Self.pid(lines[0])
+            #expect(lines[0] == "start \(pid) alpha-1 bravo-1", "\(lines)")
+            #expect(lines[1] == "reload \(pid) alpha-1 bravo-2", "\(lines)")
+            #expect(lines[2] == "reload \(pid) alpha-2 bravo-2", "\(lines)")
+        }
+        #expect(run.stop() == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).isEmpty)
+    }
 }
