@@ -110,10 +110,7 @@ enum Credentials {
     /// credential in command-line order, naming it when there are several.
     static func pullAll(_ credentials: [(source: CredentialSource, credential: MachineCredential)], server: String,
                         http: HTTPClientOptions, only: [ItemName]?, oidcToken: String? = nil) throws(RunFailure) -> [[OpenedItem]] {
-        var clients = [APIClient]()
-        for _ in credentials {
-            do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw SeclabRunMain.failure(for: error) }
-        }
+        let clients = try self.clients(credentials.count, server: server, http: http)
         let results = Concurrently.results(count: credentials.count) { index throws(ClientError) in
             try MachinePull.pull(credentials[index].credential, client: clients[index], only: only, oidcToken: oidcToken)
         }
@@ -129,6 +126,15 @@ enum Credentials {
             }
         }
         return pulls
+    }
+
+    /// One client (its own connection) per credential, so their pulls and polls run at once.
+    static func clients(_ count: Int, server: String, http: HTTPClientOptions) throws(RunFailure) -> [APIClient] {
+        var clients = [APIClient]()
+        for _ in 0..<count {
+            do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw SeclabRunMain.failure(for: error) }
+        }
+        return clients
     }
 
     /// Merge the vaults in command-line order. A name in two vaults is an error naming both

@@ -185,10 +185,7 @@ extension SeclabRunMain {
         let server = options.server ?? ""
         // A CI identity token is the job's own business: failing to get one is never "unreachable".
         let token = try Credentials.identityToken(server: server, environment: environment, http: http)
-        var clients = [APIClient]()
-        for _ in credentials {
-            do { clients.append(try APIClient(baseURL: server, options: http)) } catch { throw Self.failure(for: error) }
-        }
+        let clients = try Credentials.clients(credentials.count, server: server, http: http)
         store?.arrange(credentials.map(\.credential))
         let results = Concurrently.results(count: credentials.count) { index throws(ClientError) in
             try MachinePull.pullServed(credentials[index].credential, client: clients[index], oidcToken: token)

@@ -166,12 +166,10 @@ extension SeclabRunMain {
         var pollHTTP = http
         pollHTTP.totalTimeout = min(http.totalTimeout, options.watching.interval)
         let server = options.server ?? ""
-        var vaults = [WatchedVault]()
-        for pull in first {
-            let client: APIClient
-            do { client = try APIClient(baseURL: server, options: pollHTTP) } catch { throw failure(for: error) }
-            vaults.append(WatchedVault(source: pull.source, credential: pull.credential, client: client, revision: pull.served.revision,
-                                       body: pull.served.body, vault: pull.served.vault, sealedAt: pull.pulledAt))
+        let clients = try Credentials.clients(first.count, server: server, http: pollHTTP)
+        let vaults = zip(first, clients).map { pull, client in
+            WatchedVault(source: pull.source, credential: pull.credential, client: client, revision: pull.served.revision,
+                         body: pull.served.body, vault: pull.served.vault, sealedAt: pull.pulledAt)
         }
         try Watcher(hook: hook, vaults: vaults, only: only, options: options, inherited: inherited, templates: templates, store: store,
                     identityToken: { () throws(RunFailure) -> String? in

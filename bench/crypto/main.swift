@@ -39,6 +39,14 @@ func record(_ name: String, _ kind: String, _ result: (median: Double, min: Doub
     rows.append((name, kind, result))
     print("  \(name) [\(kind)]: median \(format(result.median)) ms", to: &standardError)
 }
+/// The recorded rows as a Markdown table on stdout.
+func printRows() {
+    print("| operation | implementation | median ms | min ms | max ms |")
+    print("|---|---|---:|---:|---:|")
+    for (name, kind, result) in rows {
+        print("| \(name) | \(kind) | \(format(result.median)) | \(format(result.min)) | \(format(result.max)) |")
+    }
+}
 func format(_ value: Double) -> String {
     let scaled = (value * 1000).rounded() / 1000
     return "\(scaled)"
@@ -107,7 +115,7 @@ for count in [100, 1000] {
     })
 }
 if CommandLine.arguments.contains("--pull-only") {
-    for (name, kind, result) in rows { print("| \(name) | \(kind) | \(format(result.median)) | \(format(result.min)) | \(format(result.max)) |") }
+    printRows()
     exit(0)
 }
 
@@ -167,8 +175,4 @@ record("SRP server verify: S, M1 check, M2", "seclab", try measure(runs: 20) {
 })
 
 // MARK: output
-print("| operation | implementation | median ms | min ms | max ms |")
-print("|---|---|---:|---:|---:|")
-for (name, kind, result) in rows {
-    print("| \(name) | \(kind) | \(format(result.median)) | \(format(result.min)) | \(format(result.max)) |")
-}
+printRows()
