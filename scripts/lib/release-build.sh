@@ -26,9 +26,9 @@ let stampedCommit = \"$commit\"
   release_version="$version"; release_commit="$commit"
 }
 
-# Builds the named products, or every product with no argument (one build graph: faster on
-# few cores than product after product). Static Swift stdlib and libstdc++/libgcc linked in.
-release_build() {
+# The link of every release binary, as swiftc flags, in `release_link` (release_build passes
+# them through SwiftPM; bench/run links its Swift floor with them, so both are linked alike).
+release_link_setup() {
   # libstdc++ and libgcc linked in: the Swift runtime needs them, nothing else the binaries load
   # does, and each shared library costs start-up time (~0.9 ms for these two, bench/). The
   # toolchain's link line names -lstdc++ itself, so a one-line linker script found first on the
@@ -42,9 +42,6 @@ release_build() {
   mkdir -p "$release_scratch/static-libs"
   rm -f "$release_scratch/static-libs/libsodium.so"
   echo "INPUT($libstdcxx)" > "$release_scratch/static-libs/libstdc++.so"
-  release_stamp
-  # --disable-local-rpath: SwiftPM would add RUNPATH $ORIGIN, so the loader would first look for
-  # libraries beside the binary (a planted library in a CI workspace would be loaded).
   # --no-export-dynamic: nothing loads symbols from our binaries; exporting seclab-run's ~2,300
   # symbols made every symbol lookup of libcurl's ~35 libraries check them first (~0.3 ms, bench/).
   # lld with packed relative relocations (DT_RELR, glibc 2.36, our floor): a static-stdlib binary
@@ -52,10 +49,21 @@ release_build() {
   # applies one by one at every start, as RELR ~7 KB of bitmaps. ~0.9 ms less CPU per start of
   # seclab-run on this machine kind (bench/results). Gold, the toolchain's default here, cannot
   # write RELR; lld ships with the toolchain.
+  release_link=(-L"$release_scratch/static-libs" -Xclang-linker -static-libgcc -Xclang-linker -fuse-ld=lld
+    -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic)
+}
+
+# Builds the named products, or every product with no argument (one build graph: faster on
+# few cores than product after product). Static Swift stdlib and libstdc++/libgcc linked in.
+release_build() {
+  release_link_setup || return 1
+  release_stamp
+  # --disable-local-rpath: SwiftPM would add RUNPATH $ORIGIN, so the loader would first look for
+  # libraries beside the binary (a planted library in a CI workspace would be loaded).
   release_flags=(-c release --static-swift-stdlib --disable-local-rpath --scratch-path "$release_scratch"
-    -Xlinker --no-export-dynamic -Xlinker -L"$release_scratch/static-libs"
-    -Xswiftc -Xclang-linker -Xswiftc -static-libgcc -Xswiftc -DSECLAB_RELEASE
-    -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker -z -Xlinker pack-relative-relocs)
+    -Xswiftc -DSECLAB_RELEASE)
+  local flag
+  for flag in "${release_link[@]}"; do release_flags+=(-Xswiftc "$flag"); done
   local product
   if (($# == 0)); then swift build "${release_flags[@]}" >&2; fi
   for product in "$@"; do
