@@ -220,9 +220,12 @@ let package = Package(
             dependencies: ["CSeclabExec", "SeclabMachine", "SeclabClient", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
             swiftSettings: strictSettings
         ),
+        // Replaces the static standard library's argv lookup (it reads /proc/self/maps at
+        // every start); linked by the executable only (Sources/CSeclabRunArguments/arguments.c).
+        .target(name: "CSeclabRunArguments"),
         .executableTarget(
             name: "seclab-run",
-            dependencies: ["SeclabRun"],
+            dependencies: ["SeclabRun", "CSeclabRunArguments"],
             swiftSettings: strictSettings
         ),
 

@@ -15,9 +15,9 @@ public enum SeclabRunMain {
     /// The version printed by `--version` (the repository's VERSION file in a release build).
     public static let version = BuildInfo.version
 
-    /// Run with the process's arguments and environment; never returns.
-    public static func main() -> Never {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+    /// Run with `arguments` (the command line after the program name) and the process's
+    /// environment; never returns.
+    public static func main(arguments: [String]) -> Never {
         let inherited = inheritedEnvironment()
         var environment = [String: String]()
         for entry in inherited {

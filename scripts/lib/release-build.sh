@@ -89,5 +89,19 @@ release_install_checked() {
   done
 }
 
+# seclab-run's install, for scripts/release and scripts/build-seclab-run alike: only glibc and
+# libcurl at run time (not libcrypto: it links the machine side only, never SRP's big numbers,
+# docs/architecture.md; not libsodium: it is linked in), and without the static standard
+# library's argv lookup, which reads /proc/self/maps at every start
+# (Sources/CSeclabRunArguments/arguments.c replaces it; a toolchain that renames its hook
+# would bring it back silently).
+release_install_seclab_run() {
+  release_install_checked seclab-run "$1" "$release_glibc|libcurl\.so\.4" || return 1
+  if grep -qa '/proc/self/maps' "$1"; then
+    echo "release: seclab-run links the standard library's argv lookup (reads /proc/self/maps at start); see Sources/CSeclabRunArguments/arguments.c" >&2
+    return 1
+  fi
+}
+
 # glibc's own libraries, by their sonames.
 release_glibc='libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libutil\.so\.1|ld-linux-x86-64\.so\.2'
