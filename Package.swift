@@ -288,7 +288,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SeclabMachineTests",
-            dependencies: ["SeclabMachine"],
+            dependencies: ["SeclabMachine", "SeclabAPI", "SeclabClient", "SeclabFormat", "SeclabKeys", "SeclabPrimitives"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,14 +2,6 @@
 /// `if_revision` is answered `{"revision":N,"unchanged":true}` while the vault is still at N,
 /// else in full with its `revision`.
 extension PullWire {
-    /// The answer to a pull, conditional or not.
-    public enum Answer: Sendable {
-        /// The vault is still at this revision: no keys, no items.
-        case unchanged(Int64)
-        /// A full answer (with its `revision` when the request was conditional).
-        case full(MachinePullResponse)
-    }
-
     /// `{"revision":N,"unchanged":true}`, byte-identical to `JSONEncoder` with `.sortedKeys`
     /// on `MachinePullUnchanged` (`PullBodyTests`).
     public static func unchanged(revision: Int64) -> [UInt8] {
@@ -22,20 +14,18 @@ extension PullWire {
         return out
     }
 
-    /// Read the answer to a pull. An "unchanged" answer must be exactly its two fields (an
-    /// answer that also carried keys or items would be ambiguous); anything else must be a
-    /// full response, read by `response`.
-    public static func conditionalResponse(_ bytes: [UInt8]) throws(ReadError) -> Answer {
+    /// The revision of an "unchanged" answer, `{"revision":N,"unchanged":true}` exactly (an
+    /// answer that also carried keys or items would be ambiguous), or nil for any other body,
+    /// which must then be a full response (`response`, `MachinePull.openWhole`).
+    public static func unchangedRevision(_ bytes: [UInt8]) -> Int64? {
         do throws(StrictJSONReader.Failure) {
             var reader = StrictJSONReader(bytes)
-            if let revision = try reader.unchangedAnswer() {
-                try reader.end()
-                return .unchanged(revision)
-            }
+            guard let revision = try reader.unchangedAnswer() else { return nil }
+            try reader.end()
+            return revision
         } catch {
-            // Not the "unchanged" shape: read it as a full response below.
+            return nil  // not the "unchanged" shape (a full response fails at its first key)
         }
-        return .full(try response(bytes))
     }
 }
 
@@ -47,7 +37,7 @@ extension StrictJSONReader {
         let unchangedKey = MachinePullUnchanged.CodingKeys.unchanged.stringValue
         var revision: Int64? = nil
         var unchanged: Bool? = nil
-        _ = try object(strings: [], notObject: "the body is not a JSON object") { (reader, key) throws(Failure) in
+        _ = try object(strings: [], notObject: "the body is not a JSON object") { (reader, key, _) throws(Failure) in
             if key == revisionKey, revision == nil {
                 revision = try reader.revisionValue()
             } else if key == unchangedKey, unchanged == nil {

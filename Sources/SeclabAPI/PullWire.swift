@@ -8,8 +8,9 @@
 /// field names are not spelled here: they come from the `CodingKeys` of `MachinePullRequest`,
 /// `MachinePullResponse` and `ItemView`, so the `Codable` types (used by the owner side, the
 /// tests and the fuzzer's reference decoder) and this format cannot drift apart. The writer's
-/// output is byte-identical to `JSONEncoder` with `.sortedKeys` (`PullBodyTests`), and the
-/// reader agrees with `JSONDecoder` on every body it accepts (the `pull-response` fuzz target).
+/// output is `JSONEncoder`'s with `.sortedKeys`, except that `items` comes last
+/// (`responseHead`; `PullBodyTests` checks both), and the reader agrees with `JSONDecoder` on
+/// every body it accepts (the `pull-response` fuzz target).
 public enum PullWire {
     /// Why a body was refused, without echoing its content.
     public struct ReadError: Error, Sendable, CustomStringConvertible {
@@ -81,25 +82,23 @@ public enum PullWire {
         return out
     }
 
-    /// The response up to its `items` value: `{"account_id":…,"items":`. The keys after
-    /// `items` in sorted order are in `responseTail`; the server puts its (cached) items
-    /// array between the two.
-    public static func responseHead(accountID: String) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
+    /// The response up to its `items` value, every other field first:
+    /// `{"account_id":…,"revision":N,"slot_id":…,"vault_id":…,"wrapped_index_key":…,"wrapped_vk":…,"items":`
+    /// (`revision` only on a conditional pull). The server puts its (cached) items array
+    /// after it, then `responseEnd`.
+    ///
+    /// Why the keys before the items (not sorted-keys order, where `items` comes second): a
+    /// client can unwrap the vault key as soon as it has read them and open items on another
+    /// thread while it is still reading the rest (seclab-run, `MachinePull`); ~0.4 ms of a
+    /// 1,000-secret pull (docs/seclab-run.md). A JSON object's member order carries no
+    /// meaning, so every reader, ours of any version included, reads both orders alike.
+    public static func responseHead(accountID: String, revision: Int64? = nil, slotID: String, vaultID: String,
+                                    wrappedIndexKey: String, wrappedVK: String) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(200 + wrappedVK.utf8.count + wrappedIndexKey.utf8.count)
+        out.append(UInt8(ascii: "{"))
         writeKey(ResponseKey.accountID.stringValue, to: &out)
         JSONText.writeString(accountID, to: &out)
-        out.append(UInt8(ascii: ","))
-        writeKey(ResponseKey.items.stringValue, to: &out)
-        return out
-    }
-
-    /// The response after its `items` value: `,"slot_id":…,"vault_id":…,"wrapped_index_key":…,"wrapped_vk":…}`.
-    /// `revision` (only on a conditional pull) comes first: sorted keys put it
-    /// between `items` and `slot_id`; without it the bytes are what they always were.
-    public static func responseTail(revision: Int64? = nil, slotID: String, vaultID: String, wrappedIndexKey: String,
-                                    wrappedVK: String) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(160 + wrappedVK.utf8.count + wrappedIndexKey.utf8.count)
         if let revision {
             out.append(UInt8(ascii: ","))
             writeKey(ResponseKey.revision.stringValue, to: &out)
@@ -110,8 +109,18 @@ public enum PullWire {
             writeKey(key.stringValue, to: &out)
             JSONText.writeString(value, to: &out)
         }
-        out.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: ","))
+        writeKey(ResponseKey.items.stringValue, to: &out)
         return out
+    }
+
+    /// What follows the items array: the end of the response object.
+    public static let responseEnd: [UInt8] = [UInt8(ascii: "}")]
+
+    /// A whole response body: `responseHead`, the items, `responseEnd`.
+    public static func body(_ value: MachinePullResponse) -> [UInt8] {
+        responseHead(accountID: value.accountID, revision: value.revision, slotID: value.slotID, vaultID: value.vaultID,
+                     wrappedIndexKey: value.wrappedIndexKey, wrappedVK: value.wrappedVK) + items(value.items) + responseEnd
     }
 
     /// `"key":`
@@ -147,9 +156,40 @@ public enum PullWire {
     /// item before anything is checked; reading straight into the response keeps a 1,000-item
     /// pull at a few allocations per item.
     public static func response(_ bytes: [UInt8]) throws(ReadError) -> MachinePullResponse {
+        try response(bytes, itemsAfterKeys: { _ in nil })
+    }
+
+    /// The fields of a pull response that a server writes before its items (`responseHead`).
+    public struct Keys: Sendable {
+        /// `account_id`, `vault_id`, `slot_id`, `wrapped_vk`, `wrapped_index_key` as read.
+        public let accountID: String, vaultID: String, slotID: String, wrappedVK: String, wrappedIndexKey: String
+
+        init(accountID: String, vaultID: String, slotID: String, wrappedVK: String, wrappedIndexKey: String) {
+            self.accountID = accountID; self.vaultID = vaultID; self.slotID = slotID
+            self.wrappedVK = wrappedVK; self.wrappedIndexKey = wrappedIndexKey
+        }
+
+        /// The key fields of a whole response.
+        public init(_ response: MachinePullResponse) {
+            self.init(accountID: response.accountID, vaultID: response.vaultID, slotID: response.slotID,
+                      wrappedVK: response.wrappedVK, wrappedIndexKey: response.wrappedIndexKey)
+        }
+    }
+
+    /// Takes each item as soon as it has been read (with its index in `items`); returns false
+    /// to be given no more.
+    public typealias ItemSink = (Int, ItemView) -> Bool
+
+    /// `response(_:)`, and when every key field comes before `items` (as `responseHead`
+    /// writes them), `itemsAfterKeys` is called with them once, as `items` begins; the sink it
+    /// returns (nil: none) is given each item as soon as it is read, so the caller can open
+    /// items while the rest is still being read. The whole body is still read and checked as
+    /// strictly: a sink only ever sees items of a body that may yet turn out malformed, so what
+    /// it does with them must be thrown away when this throws.
+    public static func response(_ bytes: [UInt8], itemsAfterKeys: (Keys) -> ItemSink?) throws(ReadError) -> MachinePullResponse {
         do throws(StrictJSONReader.Failure) {
             var reader = StrictJSONReader(bytes)
-            let response = try reader.pullResponse()
+            let response = try reader.pullResponse(itemsAfterKeys: itemsAfterKeys)
             try reader.end()
             return response
         } catch {
@@ -162,13 +202,13 @@ public enum PullWire {
 
 extension StrictJSONReader {
     /// The top-level object of a pull response.
-    mutating func pullResponse() throws(Failure) -> MachinePullResponse {
+    mutating func pullResponse(itemsAfterKeys: (PullWire.Keys) -> PullWire.ItemSink?) throws(Failure) -> MachinePullResponse {
         let itemsKey = PullWire.ResponseKey.items.stringValue
         let revisionKey = PullWire.ResponseKey.revision.stringValue
         var items: [ItemView]? = nil
         var revision: Int64? = nil
         let fields = try object(strings: PullWire.responseStringKeys.map(\.stringValue), notObject: "the body is not a JSON object") {
-            (reader, key) throws(Failure) in
+            (reader, key, known) throws(Failure) in
             if key == revisionKey {
                 // Present on the answer to a conditional pull.
                 guard revision == nil else { throw Failure("duplicate key \(revisionKey)") }
@@ -177,7 +217,12 @@ extension StrictJSONReader {
             }
             guard key == itemsKey else { return false }
             guard items == nil else { throw Failure("duplicate key \(itemsKey)") }
-            items = try reader.itemList()
+            var sink: PullWire.ItemSink? = nil
+            if let accountID = known[0], let vaultID = known[1], let slotID = known[2], let wrappedVK = known[3], let wrappedIndexKey = known[4] {
+                sink = itemsAfterKeys(PullWire.Keys(accountID: accountID, vaultID: vaultID, slotID: slotID, wrappedVK: wrappedVK,
+                                                    wrappedIndexKey: wrappedIndexKey))
+            }
+            items = try reader.itemList(sink: sink)
             return true
         }
         guard let items else { throw Failure("field \(itemsKey) is missing or not an array") }
@@ -192,11 +237,16 @@ extension StrictJSONReader {
     private static let updatedAtKey = PullWire.ItemKey.updatedAt.stringValue
     private static let deletedKey = PullWire.ItemKey.deleted.stringValue
 
-    private mutating func itemList() throws(Failure) -> [ItemView] {
+    private mutating func itemList(sink: PullWire.ItemSink?) throws(Failure) -> [ItemView] {
         guard try beginArray() else { throw Failure("field \(PullWire.ResponseKey.items.stringValue) is missing or not an array") }
         var items: [ItemView] = []
+        var sink = sink
         var first = true
-        while try nextElement(&first) { items.append(try item()) }
+        while try nextElement(&first) {
+            let item = try item()
+            if let give = sink, !give(items.count, item) { sink = nil }
+            items.append(item)
+        }
         return items
     }
 

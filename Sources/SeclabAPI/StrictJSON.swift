@@ -6,7 +6,7 @@ public enum StrictJSON {
     /// and ignored), or nil when the body is not such an object.
     public static func stringField(_ key: String, in bytes: [UInt8]) -> String? {
         var reader = StrictJSONReader(bytes)
-        guard let fields = try? reader.object(strings: [key], notObject: "not an object", other: { _, _ in false }),
+        guard let fields = try? reader.object(strings: [key], notObject: "not an object", other: { _, _, _ in false }),
               (try? reader.end()) != nil else { return nil }
         return fields.first
     }
@@ -19,13 +19,13 @@ extension ErrorResponse {
         do throws(StrictJSONReader.Failure) {
             var reader = StrictJSONReader(bytes)
             var body: Body? = nil
-            _ = try reader.object(strings: [], notObject: "not an object") { (reader, key) throws(StrictJSONReader.Failure) in
+            _ = try reader.object(strings: [], notObject: "not an object") { (reader, key, _) throws(StrictJSONReader.Failure) in
                 guard key == "error" else { return false }
                 guard body == nil else { throw StrictJSONReader.Failure("duplicate key error") }
                 var field: String? = nil
                 var sawField = false
                 let parts = try reader.object(strings: ["code", "message"], notObject: "error is not an object") {
-                    (reader, key) throws(StrictJSONReader.Failure) in
+                    (reader, key, _) throws(StrictJSONReader.Failure) in
                     guard key == "field" else { return false }
                     guard !sawField else { throw StrictJSONReader.Failure("duplicate key field") }
                     sawField = true

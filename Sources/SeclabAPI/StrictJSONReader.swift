@@ -17,11 +17,11 @@ struct StrictJSONReader {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// One object whose fields named `keys` must all be present as strings (returned in the
-    /// order of `keys`). Any other key is offered to `other`, which reads its value and returns
-    /// true, or returns false for a key it does not know (then read strictly and ignored); a
-    /// duplicate key is an error either way.
+    /// order of `keys`). Any other key is offered to `other` with the string fields read so
+    /// far (nil: not yet), which reads its value and returns true, or returns false for a key
+    /// it does not know (then read strictly and ignored); a duplicate key is an error either way.
     mutating func object(strings keys: [String], notObject: String,
-                         other: (inout StrictJSONReader, String) throws(Failure) -> Bool) throws(Failure) -> [String] {
+                         other: (inout StrictJSONReader, String, [String?]) throws(Failure) -> Bool) throws(Failure) -> [String] {
         guard try beginObject() else { throw Failure(notObject) }
         var fields = [String?](repeating: nil, count: keys.count)
         var unknown: [String] = []
@@ -30,7 +30,7 @@ struct StrictJSONReader {
             if let known = keys.firstIndex(of: key) {
                 guard fields[known] == nil else { throw Failure("duplicate key \(key)") }
                 fields[known] = try stringValue(key)
-            } else if try !other(&self, key) {
+            } else if try !other(&self, key, fields) {
                 try skipUnknown(key, seen: &unknown)
             }
         }

@@ -35,28 +35,22 @@ extension MachinePull {
     public static func poll(_ credential: MachineCredential, client: APIClient, revision: Int64,
                             oidcToken: String? = nil) throws(ClientError) -> ServedPull? {
         let response = try post(client, credential, PullWire.requestBody(keyRefs: nil, ifRevision: revision, oidcToken: oidcToken))
-        let helper = ParallelHelper.forAnswer(of: response.body.count)
-        defer { helper?.dismiss() }
-        switch try answer(response.body) {
-        case let .unchanged(current):
+        if let current = PullWire.unchangedRevision(response.body) {
             guard current == revision else {
                 throw .unexpectedResponse("POST /v1/machine/pull: 'unchanged' at revision \(current), but \(revision) was asked")
             }
             return nil
-        case let .full(decoded):
-            return ServedPull(vault: try openFull(decoded, credential: credential, helper: helper), body: response.body, revision: decoded.revision)
         }
+        let whole = try openWhole(response.body, credential: credential)
+        return ServedPull(vault: whole.vault, body: response.body, revision: whole.revision)
     }
 
     /// Open a body served earlier (the offline fallback), with every check of a live pull:
     /// slot, v2 binding, keys, every item's AEAD and key ref, no duplicates.
     public static func open(served body: [UInt8], credential: MachineCredential) throws(ClientError) -> ServedPull {
-        let helper = ParallelHelper.forAnswer(of: body.count)
-        defer { helper?.dismiss() }
-        guard case let .full(decoded) = try answer(body) else {
-            throw .unexpectedResponse("the stored pull is not a full answer")
-        }
-        return ServedPull(vault: try openFull(decoded, credential: credential, helper: helper), body: body, revision: decoded.revision)
+        guard PullWire.unchangedRevision(body) == nil else { throw .unexpectedResponse("the stored pull is not a full answer") }
+        let whole = try openWhole(body, credential: credential)
+        return ServedPull(vault: whole.vault, body: body, revision: whole.revision)
     }
 
     /// Keep only `only` (in the order asked), as a live `only` pull would; a missing name is
@@ -73,20 +67,5 @@ extension MachinePull {
             if !items.contains(where: { $0.keyRef == item.keyRef }) { items.append(item) }
         }
         return PulledVault(context: vault.context, items: items)
-    }
-
-    /// Read an answer with the strict reader; anything else is `unexpectedResponse`.
-    private static func answer(_ body: [UInt8]) throws(ClientError) -> PullWire.Answer {
-        do throws(PullWire.ReadError) {
-            return try PullWire.conditionalResponse(body)
-        } catch {
-            throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
-        }
-    }
-
-    private static func openFull(_ decoded: MachinePullResponse, credential: MachineCredential,
-                                 helper: ParallelHelper?) throws(ClientError) -> PulledVault {
-        let opened = try open(decoded, credential: credential)
-        return PulledVault(context: opened.context, items: try openItems(decoded.items, cipher: opened.cipher, expected: nil, helper: helper))
     }
 }

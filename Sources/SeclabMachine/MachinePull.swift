@@ -29,14 +29,9 @@ public enum MachinePull {
                             oidcToken: String? = nil) throws(ClientError) -> PulledVault {
         // Round trip 1: everything, or (with `only`) keys only.
         let answer = try post(client, credential, PullWire.requestBody(keyRefs: only == nil ? nil : [], oidcToken: oidcToken)).body
-        // Started now, so it is running by the time the answer is read (Parallel.swift).
-        let helper = only == nil ? ParallelHelper.forAnswer(of: answer.count) : nil
-        defer { helper?.dismiss() }
+        guard let only else { return try openWhole(answer, credential: credential).vault }
         let first = try decode(answer)
         let opened = try open(first, credential: credential)
-        guard let only else {
-            return PulledVault(context: opened.context, items: try openItems(first.items, cipher: opened.cipher, expected: nil, helper: helper))
-        }
         let wanted = only.map { opened.cipher.keyRef(for: $0) }
         // Round trip 2: only the refs asked for.
         let secondAnswer = try post(client, credential, PullWire.requestBody(keyRefs: wanted.map(\.text), oidcToken: oidcToken)).body
@@ -64,16 +59,23 @@ public enum MachinePull {
     }
 
     /// Read a pull response with the strict reader (`PullWire`); anything else than the
-    /// documented shape is the server's fault and refused (fail closed).
-    static func decode(_ body: [UInt8]) throws(ClientError) -> MachinePullResponse {
+    /// documented shape is the server's fault and refused (fail closed). With
+    /// `itemsAfterKeys`, items are handed over as they are read (`PullWire.response`).
+    static func decode(_ body: [UInt8], itemsAfterKeys: (PullWire.Keys) -> PullWire.ItemSink? = { _ in nil })
+        throws(ClientError) -> MachinePullResponse {
         do throws(PullWire.ReadError) {
-            return try PullWire.response(body)
+            return try PullWire.response(body, itemsAfterKeys: itemsAfterKeys)
         } catch {
             throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
         }
     }
 
     static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
+        try open(PullWire.Keys(response), credential: credential)
+    }
+
+    /// Check an answer's ids against the credential and unwrap its vault key and index key.
+    static func open(_ response: PullWire.Keys, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
         do {
             let account = try SeclabID(text: response.accountID, what: "account_id")
             let vault = try SeclabID(text: response.vaultID, what: "vault_id")
@@ -114,44 +116,49 @@ public enum MachinePull {
     static func openItems(_ views: [ItemView], cipher: ItemCipher, expected: Set<KeyRef>?,
                           helper: ParallelHelper?) throws(ClientError) -> [OpenedItem] {
         // Parse and open every item, with `helper`'s thread when there are many (each item is
-        // independent); then check them in the server's order, so the error reported for a bad
-        // response is the same one a single pass would report first.
-        var refs = [Result<KeyRef, ClientError>?](repeating: nil, count: views.count)
-        var opened = [Result<OpenedItem, ClientError>?](repeating: nil, count: views.count)
-        refs.withUnsafeMutableBufferPointer { refs in
-            opened.withUnsafeMutableBufferPointer { opened in
-                Parallel.run(count: views.count, helper: helper) { range in
-                    for index in range {
-                        let view = views[index]
-                        do {
-                            let ref = try KeyRef(text: view.keyRef)
-                            refs[index] = .success(ref)
-                            if view.deleted { continue }
-                            let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
-                                                  encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
-                            opened[index] = .success(try cipher.open(item))
-                        } catch {
-                            let failure = translate(error)
-                            if refs[index] == nil { refs[index] = .failure(failure) } else { opened[index] = .failure(failure) }
-                        }
-                    }
-                }
+        // independent); then check them in the server's order (`checked`).
+        var outcomes = [ItemOutcome?](repeating: nil, count: views.count)
+        outcomes.withUnsafeMutableBufferPointer { outcomes in
+            Parallel.run(count: views.count, helper: helper) { range in
+                for index in range { outcomes[index] = openOne(views[index], cipher: cipher) }
             }
         }
-        var seen = Set<KeyRef>(minimumCapacity: views.count)
+        return try checked(count: views.count, expected: expected) { index in outcomes[index] }
+    }
+
+    /// Parse and open one item (a deleted one is only parsed: it fails the check anyway).
+    static func openOne(_ view: ItemView, cipher: ItemCipher) -> ItemOutcome {
+        let ref: KeyRef
+        do { ref = try KeyRef(text: view.keyRef) } catch { return ItemOutcome(ref: .failure(translate(error)), deleted: view.deleted, item: nil) }
+        if view.deleted { return ItemOutcome(ref: .success(ref), deleted: true, item: nil) }
+        do {
+            let item = SealedItem(keyRef: ref, encName: try AEADBlob(text: view.encName, what: "enc_name"),
+                                  encValue: try AEADBlob(text: view.encValue, what: "enc_value"))
+            return ItemOutcome(ref: .success(ref), deleted: false, item: .success(try cipher.open(item)))
+        } catch {
+            return ItemOutcome(ref: .success(ref), deleted: false, item: .failure(translate(error)))
+        }
+    }
+
+    /// The opened items in the server's order, after every check; the error reported for a
+    /// bad response is the one a single pass over it would meet first.
+    static func checked(count: Int, expected: Set<KeyRef>?, _ outcome: (Int) -> ItemOutcome?) throws(ClientError) -> [OpenedItem] {
+        var seen = Set<KeyRef>(minimumCapacity: count)
         var out = [OpenedItem]()
-        out.reserveCapacity(views.count)
-        for index in views.indices {
-            guard case let .success(ref)? = refs[index] else {
-                if case let .failure(error)? = refs[index] { throw error }
-                throw .unexpectedResponse("an item was not read")
+        out.reserveCapacity(count)
+        for index in 0..<count {
+            guard let outcome = outcome(index) else { throw .unexpectedResponse("an item was not opened") }
+            let ref: KeyRef
+            switch outcome.ref {
+            case let .success(value): ref = value
+            case let .failure(error): throw error
             }
-            guard !views[index].deleted else { throw .unexpectedResponse("the server sent a deleted item in a pull") }
+            guard !outcome.deleted else { throw .unexpectedResponse("the server sent a deleted item in a pull") }
             guard seen.insert(ref).inserted else { throw .unexpectedResponse("the server sent one key_ref twice") }
             if let expected, !expected.contains(ref) {
                 throw .unexpectedResponse("the server sent an item that was not asked for")
             }
-            switch opened[index] {
+            switch outcome.item {
             case let .success(item)?: out.append(item)
             case let .failure(error)?: throw error
             case nil: throw .unexpectedResponse("an item was not opened")
@@ -159,4 +166,14 @@ public enum MachinePull {
         }
         return out
     }
+}
+
+/// What parsing and opening one item of an answer gave.
+struct ItemOutcome {
+    /// Its key ref, or why it did not parse.
+    let ref: Result<KeyRef, ClientError>
+    /// Whether the server marked it deleted (a pull must not carry such items).
+    let deleted: Bool
+    /// The opened item, or why it did not open; nil when it was not opened (bad ref, deleted).
+    let item: Result<OpenedItem, ClientError>?
 }

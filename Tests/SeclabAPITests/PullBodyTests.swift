@@ -2,20 +2,43 @@ import Foundation
 import SeclabAPI
 import Testing
 
-/// The machine pull's hand-written JSON must be byte for byte what the general encoder writes
-/// for the same response, so no client can tell the fast path from the slow one.
+/// The machine pull's hand-written JSON must be what the general encoder writes for the same
+/// response, byte for byte, except that `items` comes last (`PullWire.responseHead`), so no
+/// client can tell the fast path from the slow one.
 @Suite("Pull body encoding")
 struct PullBodyTests {
+    /// `JSONEncoder` with `.sortedKeys`, with the `items` member moved to the end: the response
+    /// without items, then `,"items":` and the items array as the encoder writes it.
     static func encoded(_ value: MachinePullResponse) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(value))
+        var empty = value
+        empty.items = []
+        var head = String(decoding: try encoder.encode(empty), as: UTF8.self)
+        let emptyItems = "\"items\":[],"
+        #expect(head.contains(emptyItems))
+        head = head.replacingOccurrences(of: emptyItems, with: "")
+        head.removeLast()  // "}"
+        return Array(head.utf8) + Array(",\"items\":".utf8) + Array(try encoder.encode(value.items)) + Array("}".utf8)
     }
 
     static func fast(_ value: MachinePullResponse) -> [UInt8] {
-        PullWire.responseHead(accountID: value.accountID) + PullWire.items(value.items)
-            + PullWire.responseTail(revision: value.revision, slotID: value.slotID, vaultID: value.vaultID,
-                                    wrappedIndexKey: value.wrappedIndexKey, wrappedVK: value.wrappedVK)
+        PullWire.body(value)
+    }
+
+    /// The keys come before the items, and the general decoder and ours read the body back.
+    @Test func keysComeFirstAndReadBack() throws {
+        let items = (0..<3).map { ItemView(keyRef: "r\($0)", encName: "xc1.n", encValue: "xc1.v", updatedAt: "t", deleted: false) }
+        let value = MachinePullResponse(accountID: "a", vaultID: "v", slotID: "s", wrappedVK: "xc1.vk", wrappedIndexKey: "xc1.ik",
+                                        items: items, revision: 4)
+        let text = String(decoding: Self.fast(value), as: UTF8.self)
+        let itemsAt = try #require(text.range(of: "\"items\":"))
+        for key in ["account_id", "revision", "slot_id", "vault_id", "wrapped_index_key", "wrapped_vk"] {
+            let at = try #require(text.range(of: "\"\(key)\":"), "\(key) missing")
+            #expect(at.lowerBound < itemsAt.lowerBound, "\(key) after items")
+        }
+        #expect(try JSONDecoder().decode(MachinePullResponse.self, from: Data(Self.fast(value))) == value)
+        #expect(try PullWire.response(Self.fast(value)) == value)
     }
 
     /// A conditional pull's full answer carries `revision` where the general encoder

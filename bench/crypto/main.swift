@@ -103,10 +103,10 @@ for count in [100, 1000] {
         return ItemView(keyRef: item.keyRef.text, encName: item.encName.text, encValue: item.encValue.text,
                         updatedAt: "2026-12-05T17:29:04.664Z", deleted: false)
     }
-    let body = PullWire.responseHead(accountID: context.ownerAccountID.text) + PullWire.items(views)
-        + PullWire.responseTail(revision: 7, slotID: credential.slotID.text, vaultID: context.vaultID.text,
-                                wrappedIndexKey: vaultKey.wrap(indexKey, in: context).text,
-                                wrappedVK: MachineSlot.wrap(vaultKey, with: credential.unwrapKey, in: context, slotID: credential.slotID).text)
+    let body = PullWire.body(MachinePullResponse(
+        accountID: context.ownerAccountID.text, vaultID: context.vaultID.text, slotID: credential.slotID.text,
+        wrappedVK: MachineSlot.wrap(vaultKey, with: credential.unwrapKey, in: context, slotID: credential.slotID).text,
+        wrappedIndexKey: vaultKey.wrap(indexKey, in: context).text, items: views, revision: 7))
     record("pull response read (strict JSON), \(count) items, \(body.count / 1024) KiB", "seclab", try measure(runs: 30) {
         _ = try PullWire.response(body)
     })

@@ -31,11 +31,12 @@ enum PullWireTargets {
                 let again = Result { () throws(PullWire.ReadError) in try PullWire.response(Array(written)) }
                 check((try? again.get()) == reference, "PullWire misreads JSONEncoder's output: \(again)")
                 if formatting == .sortedKeys {
-                    // The writer side: what the server sends is what JSONEncoder would.
-                    let ours = PullWire.responseHead(accountID: reference.accountID) + PullWire.items(reference.items)
-                        + PullWire.responseTail(slotID: reference.slotID, vaultID: reference.vaultID,
-                                                wrappedIndexKey: reference.wrappedIndexKey, wrappedVK: reference.wrappedVK)
-                    check(ours == Array(written), "PullWire's writer differs from JSONEncoder")
+                    // The writer side (keys first, items last): what the server sends, both
+                    // readers read back as the value it was written from.
+                    let ours = PullWire.body(reference)
+                    check((try? PullWire.response(ours)) == reference, "PullWire misreads its own writer's output")
+                    check((try? JSONDecoder().decode(MachinePullResponse.self, from: Data(ours))) == reference,
+                          "JSONDecoder misreads PullWire's writer output")
                 }
             }
         }

@@ -10,16 +10,15 @@ enum PullResponse {
         ByteBuffer(bytes: PullWire.items(items))
     }
 
-    /// `200` with the whole response around an encoded `items` array.
-    /// `revision` only on a conditional pull: without it the bytes are unchanged.
+    /// `200` with the whole response around an encoded `items` array, the vault's keys first
+    /// (`PullWire.responseHead`). `revision` only on a conditional pull.
     static func answer(_ slot: MachinePullState.Slot, items: ByteBuffer, revision: Int64? = nil) -> Response {
-        let head = PullWire.responseHead(accountID: slot.ownerAccountID)
-        let tail = PullWire.responseTail(revision: revision, slotID: slot.slotID, vaultID: slot.vaultID,
+        let head = PullWire.responseHead(accountID: slot.ownerAccountID, revision: revision, slotID: slot.slotID, vaultID: slot.vaultID,
                                          wrappedIndexKey: slot.wrappedIndexKey, wrappedVK: slot.wrappedVK)
-        var body = ByteBufferAllocator().buffer(capacity: head.count + items.readableBytes + tail.count)
+        var body = ByteBufferAllocator().buffer(capacity: head.count + items.readableBytes + PullWire.responseEnd.count)
         body.writeBytes(head)
         body.writeImmutableBuffer(items)
-        body.writeBytes(tail)
+        body.writeBytes(PullWire.responseEnd)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 

@@ -1,0 +1,120 @@
+import SeclabAPI
+import SeclabClient
+import SeclabKeys
+
+extension MachinePull {
+    /// A whole vault's answer (and its revision, on a conditional pull's), read, checked and
+    /// opened exactly as `decode`, `open` and
+    /// `openItems` do one after the other, but faster for a large answer: a helper thread
+    /// (`ParallelHelper`, started as the answer arrives) opens items while the caller is still
+    /// reading the rest, when the answer lists the vault's keys before its items
+    /// (`PullWire.responseHead`); an answer with its keys last (an older server) is opened by
+    /// both threads once it has been read.
+    ///
+    /// Fail closed as ever: the items opened early belong to a body that may still turn out
+    /// malformed; then they are thrown away with the reader's error. Errors are reported in
+    /// the order the sequential path meets them: the body's shape, then the keys, then the
+    /// items in the server's order (`checked`).
+    static func openWhole(_ answer: [UInt8], credential: MachineCredential) throws(ClientError) -> (vault: PulledVault, revision: Int64?) {
+        guard let helper = ParallelHelper.forAnswer(of: answer.count) else {
+            let response = try decode(answer)
+            let opened = try open(response, credential: credential)
+            return (PulledVault(context: opened.context, items: try openItems(response.items, cipher: opened.cipher, expected: nil, helper: nil)),
+                    response.revision)
+        }
+        defer { helper.dismiss() }
+        let stream = ItemStream(bodyBytes: answer.count)
+        var keys: (context: VaultContext, cipher: ItemCipher)? = nil
+        var revision: Int64? = nil
+        let count = try helper.stream({ range in stream.open(range) }) { (ready) throws(ClientError) -> Int in
+            try withoutActuallyEscaping(ready) { (ready) throws(ClientError) -> Int in
+                let response = try decode(answer) { fields in
+                    // Keys first: unwrap them now and hand over each item as it is read. A
+                    // failure here is reported below, once the whole body has been read.
+                    guard let opened = try? open(fields, credential: credential) else { return nil }
+                    keys = opened
+                    stream.cipher = opened.cipher
+                    return { index, view in
+                        guard stream.put(view, at: index) else { return false }
+                        ready(index + 1)
+                        return true
+                    }
+                }
+                if keys == nil {
+                    let opened = try open(response, credential: credential)
+                    keys = opened
+                    stream.cipher = opened.cipher
+                }
+                // Items not handed over while reading (keys last): all of them, now.
+                for index in stream.count..<response.items.count {
+                    guard stream.put(response.items[index], at: index) else {
+                        throw .unexpectedResponse("POST /v1/machine/pull: more items than the body can hold")
+                    }
+                }
+                revision = response.revision
+                return response.items.count
+            }
+        }
+        guard let keys else { throw .unexpectedResponse("the vault's keys were not read") }
+        return (PulledVault(context: keys.context, items: try checked(count: count, expected: nil) { stream.outcome($0) }), revision)
+    }
+}
+
+/// The items of one answer as the reader hands them over, and what opening each gave; shared
+/// by the reading thread and the helper.
+///
+/// Why @unchecked Sendable: slot `i` (its view, and its outcome set to nil) is written once by
+/// the reading thread before `i` is published as ready (`ParallelHelper.stream`, a releasing
+/// store), its outcome then written once by whichever thread takes `i`, and everything is read
+/// by the caller only after `stream` returned (every taker done). `cipher` is set before the
+/// first item is published.
+final class ItemStream: @unchecked Sendable {
+    /// The fewest bytes an item can take in a body,
+    /// `{"deleted":false,"enc_name":"","enc_value":"","key_ref":"","updated_at":""}` (every field
+    /// is required), so a body of N bytes holds at most N / 75 + 1 items: the slots are
+    /// allocated once, never moved while the helper reads them.
+    static let smallestItemBytes = 75
+
+    /// How many items fit.
+    let capacity: Int
+    /// How many slots were filled (reading thread only).
+    private(set) var count = 0
+    /// The vault's item cipher, once its keys are open.
+    var cipher: ItemCipher? = nil
+    private let views: UnsafeMutablePointer<ItemView>
+    private let outcomes: UnsafeMutablePointer<ItemOutcome?>
+
+    /// Slots for every item a body of `bodyBytes` bytes can hold.
+    init(bodyBytes: Int) {
+        capacity = bodyBytes / Self.smallestItemBytes + 1
+        views = .allocate(capacity: capacity)
+        outcomes = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        views.deinitialize(count: count)
+        outcomes.deinitialize(count: count)
+        views.deallocate()
+        outcomes.deallocate()
+    }
+
+    /// Fill the next slot (`index` must be `count`); false when the body could not hold it.
+    func put(_ view: ItemView, at index: Int) -> Bool {
+        guard index == count, index < capacity else { return false }
+        (views + index).initialize(to: view)
+        (outcomes + index).initialize(to: nil)
+        count = index + 1
+        return true
+    }
+
+    /// Open the items in `range` (filled and published).
+    func open(_ range: Range<Int>) {
+        guard let cipher else { return }
+        for index in range { outcomes[index] = MachinePull.openOne(views[index], cipher: cipher) }
+    }
+
+    /// What opening item `index` gave (nil when it was not opened).
+    func outcome(_ index: Int) -> ItemOutcome? {
+        index < count ? outcomes[index] : nil
+    }
+}
