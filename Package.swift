@@ -220,12 +220,16 @@ let package = Package(
             dependencies: ["CSeclabExec", "SeclabMachine", "SeclabClient", "SeclabAPI", "SeclabKeys", "SeclabFormat", "SeclabPrimitives", "SeclabHTTP", "SeclabVersion"],
             swiftSettings: strictSettings
         ),
-        // Replaces the static standard library's argv lookup (it reads /proc/self/maps at
-        // every start); linked by the executable only (Sources/CSeclabRunArguments/arguments.c).
-        .target(name: "CSeclabRunArguments"),
+        // What seclab-run does before main, linked by the executable only: its own argv lookup
+        // (the static standard library's reads /proc/self/maps at every start) and libcurl's
+        // global initialisation started on another thread (Sources/CSeclabRunStart).
+        .target(
+            name: "CSeclabRunStart",
+            dependencies: ["CSeclabExec", "CCurl"]
+        ),
         .executableTarget(
             name: "seclab-run",
-            dependencies: ["SeclabRun", "CSeclabRunArguments"],
+            dependencies: ["SeclabRun", "SeclabHTTP", "CSeclabRunStart"],
             swiftSettings: strictSettings
         ),
 

@@ -157,12 +157,12 @@ int seclab_pipe(int fds[2], int nonblocking) { return pipe2(fds, O_CLOEXEC | (no
 
 /* Why another CPU: the scheduler puts a new thread beside its creator and moves it only at the
    next load balancing, ~0.6 ms later on a 2-vCPU VM, which is most of the work it was made for
-   (a pull's item opening, SeclabMachine/Parallel.swift). */
-int seclab_start_thread_elsewhere(void *(*start)(void *), void *context) {
+   (a pull's item opening, SeclabMachine/Parallel.swift; libcurl's start-up, CSeclabRunStart). */
+int seclab_start_thread_elsewhere(void *(*start)(void *), void *context, pthread_t *joinable) {
     pthread_attr_t attributes;
     int rc = pthread_attr_init(&attributes);
     if (rc != 0) return rc;
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    if (!joinable) pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
     cpu_set_t allowed;
     int current = sched_getcpu();
     if (current >= 0 && current < CPU_SETSIZE && sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
@@ -172,5 +172,6 @@ int seclab_start_thread_elsewhere(void *(*start)(void *), void *context) {
     pthread_t thread;
     rc = pthread_create(&thread, &attributes, start, context);
     pthread_attr_destroy(&attributes);
+    if (rc == 0 && joinable) *joinable = thread;
     return rc;
 }

@@ -4,8 +4,20 @@ import CCurlShim
 import Glibc
 #endif
 
+/// How this process initialises libcurl's global state (once, before any other libcurl call).
+public enum CurlGlobal {
+    /// Set once, first thing in main and before any `HTTPClient`, by a program that started
+    /// the initialisation itself (seclab-run starts it before main on another thread,
+    /// Sources/CSeclabRunStart): waits until it is done and returns its CURLcode. Unset: the
+    /// first `HTTPClient` initialises libcurl here.
+    nonisolated(unsafe) public static var startedElsewhere: (@convention(c) () -> Int32)? = nil
+}
+
 /// libcurl is initialised once per process, before any thread could race it.
-private let curlReady: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+private let curlReady: Bool = {
+    if let wait = CurlGlobal.startedElsewhere { return wait() == Int32(CURLE_OK.rawValue) }
+    return curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+}()
 
 /// Accumulates a response body and headers from libcurl's callbacks.
 private final class ResponseSink {

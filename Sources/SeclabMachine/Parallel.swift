@@ -60,7 +60,7 @@ final class ParallelHelper: @unchecked Sendable {
         guard seclab_start_thread_elsewhere({ raw in
             Unmanaged<ParallelHelper>.fromOpaque(raw!).takeRetainedValue().work()
             return nil
-        }, context) == 0 else {
+        }, context, nil) == 0 else {
             Unmanaged<ParallelHelper>.fromOpaque(context).release()
             return nil
         }

@@ -16,8 +16,8 @@ public enum SeclabRunMain {
     public static let version = BuildInfo.version
 
     /// Run with `arguments` (the command line after the program name) and the process's
-    /// environment; never returns.
-    public static func main(arguments: [String]) -> Never {
+    /// environment: returns the exit code (or execs the command, and never returns).
+    public static func main(arguments: [String]) -> Int32 {
         let inherited = inheritedEnvironment()
         var environment = [String: String]()
         for entry in inherited {
@@ -26,11 +26,10 @@ public enum SeclabRunMain {
             if environment[name] == nil { environment[name] = String(decoding: entry[(equals + 1)...], as: UTF8.self) }
         }
         do {
-            let code = try run(arguments: arguments, environment: environment, inherited: inherited)
-            exit(code)
+            return try run(arguments: arguments, environment: environment, inherited: inherited)
         } catch {
             report(error)
-            exit(error.code)
+            return error.code
         }
     }
 

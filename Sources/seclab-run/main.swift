@@ -1,8 +1,16 @@
-import CSeclabRunArguments
+import CSeclabRunStart
+import SeclabHTTP
 import SeclabRun
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// libcurl's global initialisation was started before main on another thread
+// (Sources/CSeclabRunStart/curl.c): the first HTTP client waits for it instead of starting it.
+CurlGlobal.startedElsewhere = seclab_run_curl_global_init
 
 // The arguments after the program name, read from the argv glibc gave the process (captured
-// before main by Sources/CSeclabRunArguments/arguments.c): the same strings as
+// before main by Sources/CSeclabRunStart/arguments.c): the same strings as
 // `CommandLine.arguments`, without the standard library's /proc/self/maps scan behind it.
 let arguments: [String]
 if let argv = seclab_run_argv() {
@@ -10,4 +18,7 @@ if let argv = seclab_run_argv() {
 } else {
     arguments = Array(CommandLine.arguments.dropFirst())
 }
-SeclabRunMain.main(arguments: arguments)
+let code = SeclabRunMain.main(arguments: arguments)
+// OpenSSL registers exit handlers while it starts: never exit while it is still starting.
+_ = seclab_run_curl_global_init()
+exit(code)

@@ -93,12 +93,12 @@ release_install_checked() {
 # libcurl at run time (not libcrypto: it links the machine side only, never SRP's big numbers,
 # docs/architecture.md; not libsodium: it is linked in), and without the static standard
 # library's argv lookup, which reads /proc/self/maps at every start
-# (Sources/CSeclabRunArguments/arguments.c replaces it; a toolchain that renames its hook
+# (Sources/CSeclabRunStart/arguments.c replaces it; a toolchain that renames its hook
 # would bring it back silently).
 release_install_seclab_run() {
   release_install_checked seclab-run "$1" "$release_glibc|libcurl\.so\.4" || return 1
   if grep -qa '/proc/self/maps' "$1"; then
-    echo "release: seclab-run links the standard library's argv lookup (reads /proc/self/maps at start); see Sources/CSeclabRunArguments/arguments.c" >&2
+    echo "release: seclab-run links the standard library's argv lookup (reads /proc/self/maps at start); see Sources/CSeclabRunStart/arguments.c" >&2
     return 1
   fi
 }

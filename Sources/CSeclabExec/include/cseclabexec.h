@@ -3,6 +3,7 @@
 /* The few process and file-descriptor calls seclab-run needs that Swift cannot call
    directly (variadic prctl/ioctl/fcntl, memfd_create) or must not run in Swift (everything
    between fork and exec has to be async-signal-safe C). */
+#include <pthread.h>
 #include <sys/types.h>
 
 /* prctl(PR_SET_DUMPABLE, 0): no core dumps, no ptrace by same-uid processes, /proc/PID/mem closed. */
@@ -45,9 +46,10 @@ int seclab_install_signal_pipe(int write_fd);
 void seclab_reset_signals(void);
 /* pipe2(fds, O_CLOEXEC [| O_NONBLOCK]). */
 int seclab_pipe(int fds[2], int nonblocking);
-/* Start a detached thread running start(context), placed on a CPU other than the caller's
-   when the process may use one (GNU affinity calls: not in the Swift Glibc module). Returns 0,
-   or an errno value (no thread was started; the caller keeps its reference to context). */
-int seclab_start_thread_elsewhere(void *(*start)(void *), void *context);
+/* Start a thread running start(context), placed on a CPU other than the caller's when the
+   process may use one (GNU affinity calls: not in the Swift Glibc module): detached, or, with
+   `joinable`, joinable and stored there. Returns 0, or an errno value (no thread was started;
+   the caller keeps its reference to context). */
+int seclab_start_thread_elsewhere(void *(*start)(void *), void *context, pthread_t *joinable);
 
 #endif

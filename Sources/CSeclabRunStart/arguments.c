@@ -15,7 +15,7 @@
  * same behaviour: the override first, then the captured argv). With a shared standard library
  * (debug builds and tests) the library binds its own copy internally and this one is unused.
  */
-#include "cseclabrunarguments.h"
+#include "cseclabrunstart.h"
 #include <stddef.h>
 
 static int captured_argc = 0;
