@@ -75,11 +75,11 @@ public enum MachinePull {
     }
 
     /// Check an answer's ids against the credential and unwrap its vault key and index key.
-    static func open(_ response: PullWire.Keys, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
+    static func open(_ keys: PullWire.Keys, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
         do {
-            let account = try SeclabID(text: response.accountID, what: "account_id")
-            let vault = try SeclabID(text: response.vaultID, what: "vault_id")
-            let slot = try SeclabID(text: response.slotID, what: "slot_id")
+            let account = try SeclabID(text: keys.accountID, what: "account_id")
+            let vault = try SeclabID(text: keys.vaultID, what: "vault_id")
+            let slot = try SeclabID(text: keys.slotID, what: "slot_id")
             // Why: a server answering with another slot's data must not be accepted silently.
             guard slot == credential.slotID else {
                 throw ClientError.integrity(.decryptionFailed("the server answered for another machine slot"))
@@ -93,9 +93,9 @@ public enum MachinePull {
                     "the server answered with vault \(vault.text) of account \(account.text), but this credential was issued for vault \(binding.vaultID.text) of account \(binding.ownerAccountID.text)"))
             }
             let context = VaultContext(ownerAccountID: account, vaultID: vault)
-            let vk = try MachineSlot.unwrap(AEADBlob(text: response.wrappedVK, what: "wrapped_vk"), with: credential.unwrapKey,
+            let vk = try MachineSlot.unwrap(AEADBlob(text: keys.wrappedVK, what: "wrapped_vk"), with: credential.unwrapKey,
                                             in: context, slotID: slot)
-            let indexKey = try vk.unwrapIndexKey(AEADBlob(text: response.wrappedIndexKey, what: "wrapped_index_key"), in: context)
+            let indexKey = try vk.unwrapIndexKey(AEADBlob(text: keys.wrappedIndexKey, what: "wrapped_index_key"), in: context)
             return (context, ItemCipher(vaultKey: vk, indexKey: indexKey, context: context))
         } catch {
             throw translate(error)
