@@ -69,10 +69,12 @@ extension MachinePull {
 /// by the caller only after `stream` returned (every taker done). `cipher` is set before the
 /// first item is published.
 final class ItemStream: @unchecked Sendable {
-    /// The fewest bytes an item can take in a body,
-    /// `{"deleted":false,"enc_name":"","enc_value":"","key_ref":"","updated_at":""}` (every field
-    /// is required), so a body of N bytes holds at most N / 75 + 1 items: the slots are
-    /// allocated once, never moved while the helper reads them.
+    /// The fewest bytes an item takes in a body: the smallest item,
+    /// `{"deleted":true,"enc_name":"","enc_value":"","key_ref":"","updated_at":""}` (every field
+    /// is required), is 74 bytes, and every item but the last is followed by a comma, while the
+    /// body around the items is longer than 75 bytes; so a body of N bytes holds fewer than
+    /// N / 75 + 1 items. The slots are allocated once, never moved while the helper reads them
+    /// (a body that held more would be refused, not overrun: `put`).
     static let smallestItemBytes = 75
 
     /// How many items fit.
