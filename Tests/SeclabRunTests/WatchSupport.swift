@@ -5,7 +5,8 @@ import Testing
 /// A `seclab-run` left running in the background (for `--watch`), its output in files, and a
 /// COMMAND that appends one line per start (and per reload) to `log`.
 final class BackgroundRun: @unchecked Sendable {
-    let process = Process()
+    /// Reaped with `waitpid` (`ChildProcess`): Foundation's `Process` can miss a child's exit.
+    let process: ChildProcess
     let directory: URL
     let log: URL
     let home: URL
@@ -22,15 +23,13 @@ final class BackgroundRun: @unchecked Sendable {
         log = directory.appendingPathComponent("command.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: nil) }
-        process.executableURL = try Binaries.url(named: "seclab-run")
-        process.arguments = arguments + ["--", "/bin/sh", "-c", script]
-        process.environment = ["SECLAB_SERVER": fixture.server.baseURL, "SECLAB_MACHINE_KEY": credential ?? fixture.credential,
-                               "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home.path, "TMPDIR": tmp.path, "LOG": log.path]
+        let environment = ["SECLAB_SERVER": fixture.server.baseURL, "SECLAB_MACHINE_KEY": credential ?? fixture.credential,
+                           "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home.path, "TMPDIR": tmp.path, "LOG": log.path]
             .merging(extra) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("stdout"))
-        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr"))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = ChildProcess(pid: try Spawn.start(try Binaries.url(named: "seclab-run").path, arguments + ["--", "/bin/sh", "-c", script],
+                                                    environment: environment,
+                                                    stdout: directory.appendingPathComponent("stdout").path,
+                                                    stderr: directory.appendingPathComponent("stderr").path))
     }
 
     /// COMMAND's log lines so far.

@@ -60,41 +60,10 @@ public enum Binaries {
 /// (or /dev/null), and wait up to `timeout` seconds (then SIGKILL, status -1).
 ///
 /// Output goes through temporary files, so a chatty child can never block on a full pipe.
+/// Spawned and reaped with `posix_spawn`/`waitpid` (`Spawn.capture`), not Foundation's
+/// `Process`: under parallel tests its SIGCHLD handling once missed a `psql` that had exited,
+/// and `waitUntilExit()` waited for the zombie forever (the whole test run with it).
 public func runProcess(_ url: URL, arguments: [String], environment: [String: String], stdin: [UInt8]? = nil,
                        timeout: TimeInterval = 120) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seclab-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
-    process.executableURL = url
-    process.arguments = arguments
-    process.environment = environment
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    if let stdin {
-        let inURL = directory.appendingPathComponent("stdin")
-        _ = FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin))
-        process.standardInput = try FileHandle(forReadingFrom: inURL)
-    } else {
-        process.standardInput = FileHandle.nullDevice
-    }
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning, Date() < deadline { usleep(10_000) }
-    var status: Int32
-    if process.isRunning {
-        process.terminate()
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        status = -1
-    } else {
-        process.waitUntilExit()
-        status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    }
-    let out = (try? Data(contentsOf: outURL)).map { Array($0) } ?? []
-    let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-    return (status, out, err)
+    try Spawn.capture(url.path, arguments, environment: environment, stdin: stdin, timeout: timeout)
 }

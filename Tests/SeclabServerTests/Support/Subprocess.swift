@@ -1,19 +1,14 @@
 import Foundation
+import SeclabTestSupport
 
 /// Run `executable` with `arguments`, stderr discarded, and return its stdout; throws naming
 /// `what` when it exits non-zero. The one way this suite runs a tool (sqlite3, psql, pg_dump).
+/// Spawned and reaped with `waitpid` (`Spawn.capture`): Foundation's `Process` once missed a
+/// `psql` that had exited, and waited for it forever.
 func captureStdout(_ executable: String, _ arguments: [String], what: String) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw TestFailure("\(what) failed (exit \(process.terminationStatus))") }
-    return data
+    let run = try Spawn.capture(executable, arguments, environment: ProcessInfo.processInfo.environment)
+    guard run.status == 0 else { throw TestFailure("\(what) failed (exit \(run.status))") }
+    return Data(run.stdout)
 }
 
 /// A failed step of a server test (a tool that exited non-zero, no PostgreSQL URL).
