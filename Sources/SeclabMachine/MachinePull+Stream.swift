@@ -63,19 +63,29 @@ extension MachinePull {
 /// The items of one answer as the reader hands them over, and what opening each gave; shared
 /// by the reading thread and the helper.
 ///
-/// Why @unchecked Sendable: slot `i` (its view, and its outcome set to nil) is written once by
-/// the reading thread before `i` is published as ready (`ParallelHelper.stream`, a releasing
-/// store), its outcome then written once by whichever thread takes `i`, and everything is read
-/// by the caller only after `stream` returned (every taker done). `cipher` is set before the
-/// first item is published.
+/// Why @unchecked Sendable: slot `i` (its view, and its outcome set to nil, in a block
+/// allocated by the reading thread if it is the block's first) is written once by the reading
+/// thread before `i` is published as ready (`ParallelHelper.stream`, a releasing store), its
+/// outcome then written once by whichever thread takes `i`, and everything is read by the
+/// caller only after `stream` returned (every taker done). `cipher` is set before the first
+/// item is published.
 final class ItemStream: @unchecked Sendable {
     /// The fewest bytes an item takes in a body: the smallest item,
     /// `{"deleted":true,"enc_name":"","enc_value":"","key_ref":"","updated_at":""}` (every field
     /// is required), is 74 bytes, and every item but the last is followed by a comma, while the
     /// body around the items is longer than 75 bytes; so a body of N bytes holds fewer than
-    /// N / 75 + 1 items. The slots are allocated once, never moved while the helper reads them
-    /// (a body that held more would be refused, not overrun: `put`).
+    /// N / 75 + 1 items (a body that held more would be refused, not overrun: `put`).
     static let smallestItemBytes = 75
+    /// Slots per block. Why blocks: slots never move while the helper reads them, and memory
+    /// follows the items actually read, not the most a hostile server's body could hold (a
+    /// 512 MiB body would otherwise reserve over a gigabyte of slots up front).
+    static let blockSlots = 1024
+
+    /// One item as read, and what opening it gave (nil until it was opened).
+    private struct Slot {
+        let view: ItemView
+        var outcome: ItemOutcome?
+    }
 
     /// How many items fit.
     let capacity: Int
@@ -83,28 +93,33 @@ final class ItemStream: @unchecked Sendable {
     private(set) var count = 0
     /// The vault's item cipher, once its keys are open.
     var cipher: ItemCipher? = nil
-    private let views: UnsafeMutablePointer<ItemView>
-    private let outcomes: UnsafeMutablePointer<ItemOutcome?>
+    /// Block pointers, allocated once; a block is allocated when its first slot is filled.
+    private let blocks: UnsafeMutablePointer<UnsafeMutablePointer<Slot>?>
+    private let blockCount: Int
 
-    /// Slots for every item a body of `bodyBytes` bytes can hold.
+    /// Room for every item a body of `bodyBytes` bytes can hold.
     init(bodyBytes: Int) {
         capacity = bodyBytes / Self.smallestItemBytes + 1
-        views = .allocate(capacity: capacity)
-        outcomes = .allocate(capacity: capacity)
+        blockCount = (capacity + Self.blockSlots - 1) / Self.blockSlots
+        blocks = .allocate(capacity: blockCount)
+        blocks.initialize(repeating: nil, count: blockCount)
     }
 
     deinit {
-        views.deinitialize(count: count)
-        outcomes.deinitialize(count: count)
-        views.deallocate()
-        outcomes.deallocate()
+        for index in 0..<count { slot(index).deinitialize(count: 1) }
+        for block in 0..<blockCount { blocks[block]?.deallocate() }
+        blocks.deallocate()
+    }
+
+    private func slot(_ index: Int) -> UnsafeMutablePointer<Slot> {
+        blocks[index / Self.blockSlots]! + index % Self.blockSlots
     }
 
     /// Fill the next slot (`index` must be `count`); false when the body could not hold it.
     func put(_ view: ItemView, at index: Int) -> Bool {
         guard index == count, index < capacity else { return false }
-        (views + index).initialize(to: view)
-        (outcomes + index).initialize(to: nil)
+        if index % Self.blockSlots == 0 { blocks[index / Self.blockSlots] = .allocate(capacity: Self.blockSlots) }
+        slot(index).initialize(to: Slot(view: view, outcome: nil))
         count = index + 1
         return true
     }
@@ -112,11 +127,14 @@ final class ItemStream: @unchecked Sendable {
     /// Open the items in `range` (filled and published).
     func open(_ range: Range<Int>) {
         guard let cipher else { return }
-        for index in range { outcomes[index] = MachinePull.openOne(views[index], cipher: cipher) }
+        for index in range {
+            let slot = slot(index)
+            slot.pointee.outcome = MachinePull.openOne(slot.pointee.view, cipher: cipher)
+        }
     }
 
     /// What opening item `index` gave (nil when it was not opened).
     func outcome(_ index: Int) -> ItemOutcome? {
-        index < count ? outcomes[index] : nil
+        index < count ? slot(index).pointee.outcome : nil
     }
 }
