@@ -169,6 +169,13 @@ public enum PullWire {
             self.wrappedVK = wrappedVK; self.wrappedIndexKey = wrappedIndexKey
         }
 
+        /// From the string fields read in `responseStringKeys`' order; nil while one is missing.
+        init?(read fields: [String?]) {
+            guard let accountID = fields[0], let vaultID = fields[1], let slotID = fields[2], let wrappedVK = fields[3],
+                  let wrappedIndexKey = fields[4] else { return nil }
+            self.init(accountID: accountID, vaultID: vaultID, slotID: slotID, wrappedVK: wrappedVK, wrappedIndexKey: wrappedIndexKey)
+        }
+
         /// The key fields of a whole response.
         public init(_ response: MachinePullResponse) {
             self.init(accountID: response.accountID, vaultID: response.vaultID, slotID: response.slotID,
@@ -217,17 +224,13 @@ extension StrictJSONReader {
             }
             guard key == itemsKey else { return false }
             guard items == nil else { throw Failure("duplicate key \(itemsKey)") }
-            var sink: PullWire.ItemSink? = nil
-            if let accountID = known[0], let vaultID = known[1], let slotID = known[2], let wrappedVK = known[3], let wrappedIndexKey = known[4] {
-                sink = itemsAfterKeys(PullWire.Keys(accountID: accountID, vaultID: vaultID, slotID: slotID, wrappedVK: wrappedVK,
-                                                    wrappedIndexKey: wrappedIndexKey))
-            }
-            items = try reader.itemList(sink: sink)
+            items = try reader.itemList(sink: PullWire.Keys(read: known).flatMap(itemsAfterKeys))
             return true
         }
         guard let items else { throw Failure("field \(itemsKey) is missing or not an array") }
-        return MachinePullResponse(accountID: fields[0], vaultID: fields[1], slotID: fields[2], wrappedVK: fields[3],
-                                   wrappedIndexKey: fields[4], items: items, revision: revision)
+        guard let keys = PullWire.Keys(read: fields) else { throw Failure("a key field is missing") }  // object(strings:) checked them
+        return MachinePullResponse(accountID: keys.accountID, vaultID: keys.vaultID, slotID: keys.slotID, wrappedVK: keys.wrappedVK,
+                                   wrappedIndexKey: keys.wrappedIndexKey, items: items, revision: revision)
     }
 
     // The item's keys, from its coding keys (the wire names are spelled once, in Items.swift).
