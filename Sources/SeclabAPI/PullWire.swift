@@ -147,18 +147,6 @@ public enum PullWire {
 
     // MARK: response, reader (client)
 
-    /// Parse a pull response strictly: the documented fields must be present with the
-    /// documented types; unknown fields are read (strictly) and ignored, as the general
-    /// decoder does; a duplicate key anywhere, trailing bytes, invalid UTF-8 or a lone
-    /// surrogate is an error.
-    ///
-    /// Why typed, not a tree: a generic value tree costs a dictionary and five strings per
-    /// item before anything is checked; reading straight into the response keeps a 1,000-item
-    /// pull at a few allocations per item.
-    public static func response(_ bytes: [UInt8]) throws(ReadError) -> MachinePullResponse {
-        try response(bytes, itemsAfterKeys: { _ in nil })
-    }
-
     /// The fields of a pull response that a server writes before its items (`responseHead`).
     public struct Keys: Sendable {
         /// `account_id`, `vault_id`, `slot_id`, `wrapped_vk`, `wrapped_index_key` as read.
@@ -183,25 +171,81 @@ public enum PullWire {
         }
     }
 
+    /// One item of a pull answer as positions in its body, read without copying anything (what
+    /// `MachinePull` opens items from); `view(of:in:)` makes its `ItemView`.
+    public struct ItemSpan: Sendable {
+        /// The bytes between the quotes of each string field.
+        public let keyRef: Range<Int>, encName: Range<Int>, encValue: Range<Int>, updatedAt: Range<Int>
+        /// Whether every string field is plain (ASCII, no escape), so its bytes are its value
+        /// as they stand; a server writes nothing else (base64url, `xc1.` blobs, times).
+        public let plain: Bool
+        /// `deleted`.
+        public let deleted: Bool
+    }
+
     /// Takes each item as soon as it has been read (with its index in `items`); returns false
     /// to be given no more.
-    public typealias ItemSink = (Int, ItemView) -> Bool
+    public typealias ItemSink = (Int, ItemSpan) -> Bool
 
-    /// `response(_:)`, and when every key field comes before `items` (as `responseHead`
-    /// writes them), `itemsAfterKeys` is called with them once, as `items` begins; the sink it
-    /// returns (nil: none) is given each item as soon as it is read, so the caller can open
-    /// items while the rest is still being read. The whole body is still read and checked as
-    /// strictly: a sink only ever sees items of a body that may yet turn out malformed, so what
-    /// it does with them must be thrown away when this throws.
-    public static func response(_ bytes: [UInt8], itemsAfterKeys: (Keys) -> ItemSink?) throws(ReadError) -> MachinePullResponse {
+    /// A pull response read by `spans(_:itemsAfterKeys:)`: its items as positions in the body.
+    public struct Spans: Sendable {
+        /// The key fields.
+        public let keys: Keys
+        /// Every item, in the body's order.
+        public let items: [ItemSpan]
+        /// `revision` (present on the answer to a conditional pull).
+        public let revision: Int64?
+    }
+
+    /// `response(_:)` without a string per item field, and when every key field comes before
+    /// `items` (as `responseHead` writes them), `itemsAfterKeys` is called with them once, as
+    /// `items` begins; the sink it returns (nil: none) is given each item as soon as it is
+    /// read, so the caller can open items while the rest is still being read. The whole body
+    /// is still read and checked as strictly: a sink only ever sees items of a body that may
+    /// yet turn out malformed, so what it does with them must be thrown away when this throws.
+    public static func spans(_ bytes: [UInt8], itemsAfterKeys: (Keys) -> ItemSink?) throws(ReadError) -> Spans {
         do throws(StrictJSONReader.Failure) {
             var reader = StrictJSONReader(bytes)
-            let response = try reader.pullResponse(itemsAfterKeys: itemsAfterKeys)
+            let spans = try reader.pullResponse(itemsAfterKeys: itemsAfterKeys)
             try reader.end()
-            return response
+            return spans
         } catch {
             throw ReadError(message: error.message)
         }
+    }
+
+    /// The `ItemView` of an item `spans` read from `bytes`.
+    public static func view(of item: ItemSpan, in bytes: UnsafeBufferPointer<UInt8>) throws(ReadError) -> ItemView {
+        func text(_ range: Range<Int>) throws(ReadError) -> String {
+            if item.plain { return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            // With escapes: read the string again (it was checked once already).
+            do throws(StrictJSONReader.Failure) {
+                var reader = StrictJSONReader(Array(bytes[(range.lowerBound - 1)...range.upperBound]))
+                return try reader.string()
+            } catch {
+                throw ReadError(message: error.message)
+            }
+        }
+        return ItemView(keyRef: try text(item.keyRef), encName: try text(item.encName), encValue: try text(item.encValue),
+                        updatedAt: try text(item.updatedAt), deleted: item.deleted)
+    }
+
+    /// Parse a pull response strictly: the documented fields must be present with the
+    /// documented types; unknown fields are read (strictly) and ignored, as the general
+    /// decoder does; a duplicate key anywhere, trailing bytes, invalid UTF-8 or a lone
+    /// surrogate is an error.
+    ///
+    /// Why typed, not a tree: a generic value tree costs a dictionary and five strings per
+    /// item before anything is checked; reading straight into the response keeps a 1,000-item
+    /// pull at a few allocations per item (and `spans` at none).
+    public static func response(_ bytes: [UInt8]) throws(ReadError) -> MachinePullResponse {
+        let read = try spans(bytes, itemsAfterKeys: { _ in nil })
+        let items = try bytes.withUnsafeBufferPointer { (bytes) throws(ReadError) in
+            try read.items.map { (item) throws(ReadError) in try view(of: item, in: bytes) }
+        }
+        return MachinePullResponse(accountID: read.keys.accountID, vaultID: read.keys.vaultID, slotID: read.keys.slotID,
+                                   wrappedVK: read.keys.wrappedVK, wrappedIndexKey: read.keys.wrappedIndexKey,
+                                   items: items, revision: read.revision)
     }
 
     static let responseStringKeys: [ResponseKey] = [.accountID, .vaultID, .slotID, .wrappedVK, .wrappedIndexKey]
@@ -209,10 +253,10 @@ public enum PullWire {
 
 extension StrictJSONReader {
     /// The top-level object of a pull response.
-    mutating func pullResponse(itemsAfterKeys: (PullWire.Keys) -> PullWire.ItemSink?) throws(Failure) -> MachinePullResponse {
+    mutating func pullResponse(itemsAfterKeys: (PullWire.Keys) -> PullWire.ItemSink?) throws(Failure) -> PullWire.Spans {
         let itemsKey = PullWire.ResponseKey.items.stringValue
         let revisionKey = PullWire.ResponseKey.revision.stringValue
-        var items: [ItemView]? = nil
+        var items: [PullWire.ItemSpan]? = nil
         var revision: Int64? = nil
         let fields = try object(strings: PullWire.responseStringKeys.map(\.stringValue), notObject: "the body is not a JSON object") {
             (reader, key, known) throws(Failure) in
@@ -229,8 +273,7 @@ extension StrictJSONReader {
         }
         guard let items else { throw Failure("field \(itemsKey) is missing or not an array") }
         guard let keys = PullWire.Keys(read: fields) else { throw Failure("a key field is missing") }  // object(strings:) checked them
-        return MachinePullResponse(accountID: keys.accountID, vaultID: keys.vaultID, slotID: keys.slotID, wrappedVK: keys.wrappedVK,
-                                   wrappedIndexKey: keys.wrappedIndexKey, items: items, revision: revision)
+        return PullWire.Spans(keys: keys, items: items, revision: revision)
     }
 
     // The item's keys, from its coding keys (the wire names are spelled once, in Items.swift).
@@ -240,9 +283,9 @@ extension StrictJSONReader {
     private static let updatedAtKey = PullWire.ItemKey.updatedAt.stringValue
     private static let deletedKey = PullWire.ItemKey.deleted.stringValue
 
-    private mutating func itemList(sink: PullWire.ItemSink?) throws(Failure) -> [ItemView] {
+    private mutating func itemList(sink: PullWire.ItemSink?) throws(Failure) -> [PullWire.ItemSpan] {
         guard try beginArray() else { throw Failure("field \(PullWire.ResponseKey.items.stringValue) is missing or not an array") }
-        var items: [ItemView] = []
+        var items: [PullWire.ItemSpan] = []
         var sink = sink
         var first = true
         while try nextElement(&first) {
@@ -255,25 +298,26 @@ extension StrictJSONReader {
 
     /// One item object. Its own loop rather than `object(strings:)`: a pull has thousands of
     /// items, and naming each field in a switch costs no array per item.
-    private mutating func item() throws(Failure) -> ItemView {
+    private mutating func item() throws(Failure) -> PullWire.ItemSpan {
         guard try beginObject() else { throw Failure("an item is not an object") }
-        var keyRef: String?, encName: String?, encValue: String?, updatedAt: String?, deleted: Bool?
+        typealias Field = (range: Range<Int>, plain: Bool)
+        var keyRef: Field?, encName: Field?, encValue: Field?, updatedAt: Field?, deleted: Bool?
         var unknown: [String] = []
         var first = true
         while let key = try nextKey(&first) {
             switch key {
             case Self.keyRefKey:
                 guard keyRef == nil else { throw Failure("duplicate key \(key)") }
-                keyRef = try stringValue(key)
+                keyRef = try stringSpanValue(key)
             case Self.encNameKey:
                 guard encName == nil else { throw Failure("duplicate key \(key)") }
-                encName = try stringValue(key)
+                encName = try stringSpanValue(key)
             case Self.encValueKey:
                 guard encValue == nil else { throw Failure("duplicate key \(key)") }
-                encValue = try stringValue(key)
+                encValue = try stringSpanValue(key)
             case Self.updatedAtKey:
                 guard updatedAt == nil else { throw Failure("duplicate key \(key)") }
-                updatedAt = try stringValue(key)
+                updatedAt = try stringSpanValue(key)
             case Self.deletedKey:
                 guard deleted == nil else { throw Failure("duplicate key \(key)") }
                 deleted = try boolValue(key)
@@ -285,6 +329,7 @@ extension StrictJSONReader {
         guard let encValue else { throw Failure("field \(Self.encValueKey) is missing or not a string") }
         guard let updatedAt else { throw Failure("field \(Self.updatedAtKey) is missing or not a string") }
         guard let deleted else { throw Failure("field \(Self.deletedKey) is missing or not a boolean") }
-        return ItemView(keyRef: keyRef, encName: encName, encValue: encValue, updatedAt: updatedAt, deleted: deleted)
+        return PullWire.ItemSpan(keyRef: keyRef.range, encName: encName.range, encValue: encValue.range, updatedAt: updatedAt.range,
+                                 plain: keyRef.plain && encName.plain && encValue.plain && updatedAt.plain, deleted: deleted)
     }
 }

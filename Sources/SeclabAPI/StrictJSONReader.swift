@@ -197,26 +197,60 @@ struct StrictJSONReader {
         }
     }
 
-    mutating func string() throws(Failure) -> String {
-        let start = index
-        // Fast path: no escape, no control character, only ASCII (ids, base64url blobs, times:
-        // nearly every string of a pull) — scanned through a raw pointer, copied once. A string
-        // with anything else is read again below, byte by byte, with every check.
-        let plain: (text: String, end: Int)? = bytes.withUnsafeBufferPointer { buffer in
-            var at = start + 1
+    /// A known field's string value as the position of its bytes between the quotes, and
+    /// whether those bytes are its value as they stand (plain: ASCII, no escape); a string
+    /// with anything else is read and checked by `string()`, and its value is not kept.
+    mutating func stringSpanValue(_ key: String) throws(Failure) -> (range: Range<Int>, plain: Bool) {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure("field \(key) is missing or not a string") }
+        let start = index + 1
+        if let end = plainEnd(from: start) {
+            index = end + 1
+            return (start..<end, true)
+        }
+        _ = try string()
+        return (start..<(index - 1), false)
+    }
+
+    /// The position of the closing quote of a string whose content starts at `start`, when
+    /// everything before it is plain (ASCII, no escape, no control character); nil otherwise.
+    ///
+    /// Eight bytes at a time: nearly every byte of a pull answer is inside such a string
+    /// (base64url blobs), so this loop is most of reading one. A word is looked at byte by
+    /// byte only when the word test flags it (the test can flag a word that holds none of
+    /// these bytes, never miss one).
+    func plainEnd(from start: Int) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = UnsafeRawPointer(buffer.baseAddress) else { return nil }
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            var at = start
+            while at + 8 <= buffer.count {
+                let word = base.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                // A byte of 0x80 or more, below 0x20, or equal to '"' or '\\' (the classic
+                // has-zero-byte test on the word and on it xor each of the two).
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let flags = (word | (word &- ones &* 0x20) | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
+                if flags != 0 { break }
+                at += 8
+            }
             while at < buffer.count {
                 let byte = buffer[at]
-                if byte == UInt8(ascii: "\"") {
-                    return (String(decoding: UnsafeBufferPointer(rebasing: buffer[(start + 1)..<at]), as: UTF8.self), at + 1)
-                }
+                if byte == UInt8(ascii: "\"") { return at }
                 if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\\") { return nil }
                 at += 1
             }
             return nil
         }
-        if let plain {
-            index = plain.end
-            return plain.text
+    }
+
+    mutating func string() throws(Failure) -> String {
+        let start = index
+        // Fast path: no escape, no control character, only ASCII (ids, base64url blobs, times:
+        // nearly every string of a pull) — scanned through a raw pointer, copied once. A string
+        // with anything else is read again below, byte by byte, with every check.
+        if let end = plainEnd(from: start + 1) {
+            index = end + 1
+            return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(start + 1)..<end]), as: UTF8.self) }
         }
         index += 1
         var scalars: [UInt8] = []

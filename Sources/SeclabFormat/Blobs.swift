@@ -11,11 +11,9 @@ public enum BlobPrefix {
     public static let hpke = "hp1."
 }
 
-/// The two decoded parts of `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)`, or nil for any defect (the
-/// caller then re-parses the text the slow way to name the defect). Why a byte-level twin of
-/// `splitBlob`: it runs twice per item of a pull, and generic `StringProtocol` code called
-/// across modules is not specialized.
-private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: String) -> (first: [UInt8], second: [UInt8])? {
+/// The positions of the two base64url parts of `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)`, or nil when
+/// the prefix or the single '.' is wrong (the parts themselves are not checked here).
+private func splitBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: String) -> (first: Range<Int>, second: Range<Int>)? {
     let prefixCount = prefix.utf8.count
     guard chars.count > prefixCount, prefix.utf8.elementsEqual(UnsafeBufferPointer(rebasing: chars[..<prefixCount])) else { return nil }
     // Exactly one '.' after the prefix.
@@ -23,9 +21,17 @@ private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: Stri
           let found = memchr(base + prefixCount, Int32(UInt8(ascii: ".")), chars.count - prefixCount) else { return nil }
     let dot = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
     if dot + 1 < chars.count, memchr(base + dot + 1, Int32(UInt8(ascii: ".")), chars.count - dot - 1) != nil { return nil }
-    guard
-          let first = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[prefixCount..<dot])),
-          let second = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[(dot + 1)...])) else { return nil }
+    return (prefixCount..<dot, (dot + 1)..<chars.count)
+}
+
+/// The two decoded parts of `prefix ‖ b64u(a) ‖ "." ‖ b64u(b)`, or nil for any defect (the
+/// caller then re-parses the text the slow way to name the defect). Why a byte-level twin of
+/// `splitBlob`: it runs twice per item of a pull, and generic `StringProtocol` code called
+/// across modules is not specialized.
+private func decodeBlobIfValid(_ chars: UnsafeBufferPointer<UInt8>, prefix: String) -> (first: [UInt8], second: [UInt8])? {
+    guard let parts = splitBlobIfValid(chars, prefix: prefix),
+          let first = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[parts.first])),
+          let second = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[parts.second])) else { return nil }
     return (first, second)
 }
 
@@ -93,6 +99,28 @@ public struct AEADBlob: Sendable, Hashable, CustomStringConvertible {
     /// The text form.
     public var text: String { BlobPrefix.aead + Base64URL.encode(nonce) + "." + Base64URL.encode(ciphertext) }
 
+    /// The most ciphertext bytes (tag included) an `xc1.` text of `count` characters can hold:
+    /// the room `decodeIfValid(utf8:nonce:ciphertext:)` needs.
+    public static func ciphertextCapacity(utf8Count count: Int) -> Int { count * 6 / 8 }
+
+    /// Decode an `xc1.` text into memory the caller owns, with every check of `init(text:)`:
+    /// the nonce into `nonce` (24 bytes), the ciphertext with its tag into `ciphertext` (room
+    /// for `ciphertextCapacity(utf8Count: chars.count)`); returns the ciphertext's length, or
+    /// nil for any defect (then `init(text:)` names it).
+    ///
+    /// Why without arrays: a pull decodes two blobs per item; the arrays, not the decoding,
+    /// were most of the cost (bench/results, crypto micro-benchmarks).
+    public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>, nonce: UnsafeMutablePointer<UInt8>,
+                                     ciphertext: UnsafeMutablePointer<UInt8>) -> Int? {
+        guard let parts = splitBlobIfValid(chars, prefix: BlobPrefix.aead),
+              Base64URL.decodedCount(utf8Count: parts.first.count) == XChaCha20Poly1305.nonceCount,
+              Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[parts.first]), into: nonce) == XChaCha20Poly1305.nonceCount,
+              let count = Base64URL.decodeIfValid(utf8: UnsafeBufferPointer(rebasing: chars[parts.second]), into: ciphertext),
+              count >= XChaCha20Poly1305.tagCount else { return nil }
+        return count
+    }
+
+
     /// The length of the plaintext inside (ciphertext minus tag).
     public var plaintextCount: Int { ciphertext.count - XChaCha20Poly1305.tagCount }
 
@@ -154,6 +182,12 @@ public struct KeyRef: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parse the b64u text form strictly.
     public init(text: some StringProtocol) throws(FormatError) {
         do { bytes = try Base64URL.decode(text, count: 32, what: "key_ref") } catch { throw FormatError(error) }
+    }
+
+    /// Decode a key ref's text into memory the caller owns (room for 32 bytes), with every
+    /// check of `init(text:)`; false for any defect (then `init(text:)` names it).
+    public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>, into bytes: UnsafeMutablePointer<UInt8>) -> Bool {
+        Base64URL.decodedCount(utf8Count: chars.count) == 32 && Base64URL.decodeIfValid(utf8: chars, into: bytes) == 32
     }
 
     /// The b64u text form.

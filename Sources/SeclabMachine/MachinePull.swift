@@ -59,15 +59,27 @@ public enum MachinePull {
     }
 
     /// Read a pull response with the strict reader (`PullWire`); anything else than the
-    /// documented shape is the server's fault and refused (fail closed). With
-    /// `itemsAfterKeys`, items are handed over as they are read (`PullWire.response`).
-    static func decode(_ body: [UInt8], itemsAfterKeys: (PullWire.Keys) -> PullWire.ItemSink? = { _ in nil })
-        throws(ClientError) -> MachinePullResponse {
+    /// documented shape is the server's fault and refused (fail closed).
+    static func decode(_ body: [UInt8]) throws(ClientError) -> MachinePullResponse {
         do throws(PullWire.ReadError) {
-            return try PullWire.response(body, itemsAfterKeys: itemsAfterKeys)
+            return try PullWire.response(body)
         } catch {
-            throw .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
+            throw refused(error)
         }
+    }
+
+    /// `decode` with the items as positions in `body`, each handed over as it is read when
+    /// the keys come first (`PullWire.spans`).
+    static func spans(_ body: [UInt8], itemsAfterKeys: (PullWire.Keys) -> PullWire.ItemSink?) throws(ClientError) -> PullWire.Spans {
+        do throws(PullWire.ReadError) {
+            return try PullWire.spans(body, itemsAfterKeys: itemsAfterKeys)
+        } catch {
+            throw refused(error)
+        }
+    }
+
+    private static func refused(_ error: PullWire.ReadError) -> ClientError {
+        .unexpectedResponse("POST /v1/machine/pull: body is not the documented MachinePullResponse (\(error.message))")
     }
 
     static func open(_ response: MachinePullResponse, credential: MachineCredential) throws(ClientError) -> (context: VaultContext, cipher: ItemCipher) {
@@ -124,6 +136,24 @@ public enum MachinePull {
             }
         }
         return try checked(count: views.count, expected: expected) { index in outcomes[index] }
+    }
+
+    /// `openOne` for an item as read from `body`: opened without an array per field when it
+    /// is valid (`ItemCipher.openIfValid`); anything else goes the parsing way, which names
+    /// the defect exactly as for a decoded answer.
+    static func openOne(_ item: PullWire.ItemSpan, in body: UnsafeBufferPointer<UInt8>, cipher: ItemCipher,
+                        scratch: inout [UInt8]) -> ItemOutcome {
+        if item.plain, !item.deleted,
+           let opened = cipher.openIfValid(keyRef: UnsafeBufferPointer(rebasing: body[item.keyRef]),
+                                           encName: UnsafeBufferPointer(rebasing: body[item.encName]),
+                                           encValue: UnsafeBufferPointer(rebasing: body[item.encValue]), scratch: &scratch) {
+            return ItemOutcome(ref: .success(opened.keyRef), deleted: false, item: .success(opened))
+        }
+        do throws(PullWire.ReadError) {
+            return openOne(try PullWire.view(of: item, in: body), cipher: cipher)
+        } catch {
+            return ItemOutcome(ref: .failure(refused(error)), deleted: item.deleted, item: nil)
+        }
     }
 
     /// Parse and open one item (a deleted one is only parsed: it fails the check anyway).

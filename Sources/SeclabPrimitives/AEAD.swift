@@ -114,6 +114,22 @@ public enum XChaCha20Poly1305 {
         try aead.open(ciphertext, key: key, nonce: nonce, aad: aad, what: what)
     }
 
+    /// Decrypt and verify `ciphertext` (tag last, at least 16 bytes) into `plaintext`, which
+    /// has room for `ciphertext.count - 16` bytes: false when it does not verify (then
+    /// `plaintext` holds nothing usable). For callers that checked the lengths and keep the
+    /// bytes in memory of their own: a pull's items (`ItemCipher.openIfValid`), whose values go
+    /// straight into a `SecretBytes` and whose names become plain arrays at once.
+    public static func open(_ ciphertext: UnsafeBufferPointer<UInt8>, nonce: UnsafePointer<UInt8>, aad: UnsafeBufferPointer<UInt8>,
+                            key: SymmetricKey, into plaintext: UnsafeMutablePointer<UInt8>) -> Bool {
+        precondition(ciphertext.count >= tagCount, "checked by the caller")
+        Sodium.ready()
+        var length: UInt64 = 0
+        return key.withUnsafeBytes { k in
+            crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext, &length, nil, ciphertext.baseAddress!, UInt64(ciphertext.count),
+                                                        aad.baseAddress, UInt64(aad.count), nonce, k.bytePointer)
+        } == 0
+    }
+
     /// Decrypt and verify into a plain array: only for a plaintext that is no secret from the
     /// key's holder and becomes a plain value at once (an item's name). Everything else: `open`.
     public static func openPublic(_ ciphertext: [UInt8], key: SymmetricKey, nonce: [UInt8], aad: [UInt8], what: String = "XChaCha20-Poly1305 ciphertext") throws(CryptoError) -> [UInt8] {

@@ -54,52 +54,63 @@ public enum Base64URL {
     }
 
     /// `decodeIfValid` on UTF-8 bytes already in memory (the pull reader's blobs).
+    public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let count = decodedCount(utf8Count: chars.count) else { return nil }
+        if count == 0 { return [] }
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Whatever was written is initialized; on failure the array is dropped anyway.
+            initialized = decodeIfValid(utf8: chars, into: buffer.baseAddress!) ?? 0
+            valid = initialized == count
+        }
+        return valid ? out : nil
+    }
+
+    /// How many bytes `count` characters decode to, or nil when no valid text has that length.
+    public static func decodedCount(utf8Count count: Int) -> Int? {
+        count % 4 == 1 ? nil : count * 6 / 8
+    }
+
+    /// `decodeIfValid` into memory the caller owns, which must have room for
+    /// `decodedCount(utf8Count: chars.count)` bytes: the count written, or nil for any defect
+    /// (then some of it may have been written).
     ///
     /// Four characters at a time (one validity test per group): this runs on every blob of
-    /// a pull, about 300 bytes per item. Same rules as `decode`.
-    public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard chars.count % 4 != 1 else { return nil }
-        let count = chars.count * 6 / 8
-        return reverse.withUnsafeBufferPointer { table -> [UInt8]? in
-            var valid = true
-            let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                var input = 0, written = 0
-                let whole = chars.count & ~3
-                while input < whole {
-                    let a = table[Int(chars[input])], b = table[Int(chars[input + 1])]
-                    let c = table[Int(chars[input + 2])], d = table[Int(chars[input + 3])]
-                    // 0xFF marks a character outside the alphabet; valid values are < 64.
-                    guard (a | b | c | d) & 0xC0 == 0 else { valid = false; break }
-                    let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                    buffer[written] = UInt8(truncatingIfNeeded: group >> 16)
-                    buffer[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
-                    buffer[written + 2] = UInt8(truncatingIfNeeded: group)
-                    input += 4
-                    written += 3
-                }
-                let rest = chars.count - whole
-                if valid && rest > 0 {
-                    // 2 or 3 characters: 1 or 2 bytes, and the unused low bits must be zero
-                    // (non-canonical text is refused, spec §0).
-                    let a = table[Int(chars[whole])], b = table[Int(chars[whole + 1])]
-                    let c = rest == 3 ? table[Int(chars[whole + 2])] : 0
-                    if (a | b | c) & 0xC0 != 0 {
-                        valid = false
-                    } else if rest == 2 {
-                        if b & 0x0F != 0 { valid = false }
-                        buffer[written] = a << 2 | b >> 4
-                        written += 1
-                    } else {
-                        if c & 0x03 != 0 { valid = false }
-                        buffer[written] = a << 2 | b >> 4
-                        buffer[written + 1] = b << 4 | c >> 2
-                        written += 2
-                    }
-                }
-                // Whatever was written is initialized; on failure the array is dropped anyway.
-                initialized = written
+    /// a pull, about 300 bytes per item, and decoding into the caller's memory lets a pull
+    /// open an item without an array per field. Same rules as `decode`.
+    public static func decodeIfValid(utf8 chars: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutablePointer<UInt8>) -> Int? {
+        guard decodedCount(utf8Count: chars.count) != nil else { return nil }
+        return reverse.withUnsafeBufferPointer { table -> Int? in
+            var input = 0, written = 0
+            let whole = chars.count & ~3
+            while input < whole {
+                let a = table[Int(chars[input])], b = table[Int(chars[input + 1])]
+                let c = table[Int(chars[input + 2])], d = table[Int(chars[input + 3])]
+                // 0xFF marks a character outside the alphabet; valid values are < 64.
+                guard (a | b | c | d) & 0xC0 == 0 else { return nil }
+                let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                buffer[written] = UInt8(truncatingIfNeeded: group >> 16)
+                buffer[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                buffer[written + 2] = UInt8(truncatingIfNeeded: group)
+                input += 4
+                written += 3
             }
-            return valid ? out : nil
+            let rest = chars.count - whole
+            guard rest > 0 else { return written }
+            // 2 or 3 characters: 1 or 2 bytes, and the unused low bits must be zero
+            // (non-canonical text is refused, spec §0).
+            let a = table[Int(chars[whole])], b = table[Int(chars[whole + 1])]
+            let c = rest == 3 ? table[Int(chars[whole + 2])] : 0
+            guard (a | b | c) & 0xC0 == 0 else { return nil }
+            if rest == 2 {
+                guard b & 0x0F == 0 else { return nil }
+                buffer[written] = a << 2 | b >> 4
+                return written + 1
+            }
+            guard c & 0x03 == 0 else { return nil }
+            buffer[written] = a << 2 | b >> 4
+            buffer[written + 1] = b << 4 | c >> 2
+            return written + 2
         }
     }
 

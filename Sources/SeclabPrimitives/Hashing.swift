@@ -122,6 +122,17 @@ public enum HMACSHA256 {
             sodium_memzero(&working, MemoryLayout<crypto_auth_hmacsha256_state>.size)
         }
 
+        /// Whether `tag` (32 bytes) is `HMAC(key, message)`, compared in constant time
+        /// (spec §1), with no array for the computed tag.
+        public func verify(_ message: UnsafeRawBufferPointer, tag: UnsafeRawBufferPointer) -> Bool {
+            guard tag.count == byteCount else { return false }
+            var computed = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+            return withUnsafeMutableBytes(of: &computed) { computed in
+                authenticate(message, into: computed)
+                return sodium_memcmp(computed.baseAddress!, tag.baseAddress!, byteCount) == 0
+            }
+        }
+
         /// `HMAC(key, message)`.
         public func authenticate(_ message: [UInt8]) -> [UInt8] {
             var out = [UInt8](repeating: 0, count: byteCount)

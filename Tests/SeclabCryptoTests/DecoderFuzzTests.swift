@@ -101,6 +101,44 @@ import Testing
         #expect(blobs.rejected > 0 && blobs.accepted > 0 && wraps.rejected > 0 && wraps.accepted > 0)
     }
 
+    /// The byte-level twins a pull opens items with (`AEADBlob.decodeIfValid(utf8:nonce:ciphertext:)`,
+    /// `KeyRef.decodeIfValid(utf8:into:)`, no array per field) accept exactly what the text
+    /// decoders accept, with the same bytes.
+    @Test func byteDecodersAgreeWithTheTextDecoders() {
+        let blob = try! AEADBlob(nonce: randomBytes(count: 24), ciphertext: randomBytes(count: 40)).text
+        let ref = Base64URL.encode(randomBytes(count: 32))
+        let inputs = Self.inputs(seeds: [blob, ref, "xc1..", "xc1.AA.AA", "xc1." + blob, String(blob.dropLast(2))],
+                                 alphabet: Self.b64Alphabet + "xc1.", seed: 9)
+        var blobs = (accepted: 0, rejected: 0), refs = (accepted: 0, rejected: 0)
+        for input in inputs {
+            let text = String(decoding: input, as: UTF8.self)
+            let chars = Array(text.utf8)
+            var nonce = [UInt8](repeating: 0, count: 24)
+            var ciphertext = [UInt8](repeating: 0, count: AEADBlob.ciphertextCapacity(utf8Count: chars.count))
+            let count = chars.withUnsafeBufferPointer { chars in
+                AEADBlob.decodeIfValid(utf8: chars, nonce: &nonce, ciphertext: &ciphertext)
+            }
+            if let parsed = try? AEADBlob(text: text) {
+                blobs.accepted += 1
+                #expect(count == parsed.ciphertext.count && nonce == parsed.nonce && Array(ciphertext.prefix(count ?? 0)) == parsed.ciphertext,
+                        "\(text)")
+            } else {
+                blobs.rejected += 1
+                #expect(count == nil, "\(text)")
+            }
+            var bytes = [UInt8](repeating: 0, count: 32)
+            let decoded = chars.withUnsafeBufferPointer { KeyRef.decodeIfValid(utf8: $0, into: &bytes) }
+            if let parsed = try? KeyRef(text: text) {
+                refs.accepted += 1
+                #expect(decoded && bytes == parsed.bytes, "\(text)")
+            } else {
+                refs.rejected += 1
+                #expect(!decoded, "\(text)")
+            }
+        }
+        #expect(blobs.accepted > 0 && blobs.rejected > 0 && refs.accepted > 0 && refs.rejected > 0)
+    }
+
     @Test func credentialDecoder() {
         let seeds = (0..<8).map { _ in MachineCredential.generate().text }
         let result = Self.run(Self.inputs(seeds: seeds, alphabet: Self.b64Alphabet + "slmk_", seed: 4)) { text in

@@ -79,6 +79,44 @@ import Testing
         #expect(try cipher.open(cipher.seal(name: ItemName("EMPTY"), value: .random(count: 0))).value.count == 0)
     }
 
+    /// The fast path a pull opens items with (`openIfValid`, from the answer's text, no array
+    /// per field) opens exactly what `open` opens, to the same name, value and ref, and
+    /// nothing that `open` refuses; one scratch buffer serves items of any size in turn.
+    @Test func openIfValidAgreesWithOpen() throws {
+        let cipher = ItemCipher(vaultKey: .generate(), indexKey: .generate(), context: context)
+        let elsewhere = ItemCipher(vaultKey: cipher.vaultKey, indexKey: cipher.indexKey,
+                                   context: VaultContext(ownerAccountID: context.ownerAccountID, vaultID: .random()))
+        let valid = try [("API_TOKEN", 6), ("EMPTY", 0), (String(repeating: "N", count: 256), 3), ("caf\u{E9}_\u{1F511}", 40),
+                         ("BIG", 70_000), ("AFTER_BIG", 1)].map { name, size in
+            try cipher.seal(name: ItemName(name), value: .random(count: size))
+        }
+        let (a, b) = (valid[0], valid[3])
+        let damaged = [
+            SealedItem(keyRef: a.keyRef, encName: a.encName, encValue: b.encValue),
+            SealedItem(keyRef: a.keyRef, encName: b.encName, encValue: a.encValue),
+            SealedItem(keyRef: b.keyRef, encName: a.encName, encValue: a.encValue),
+            SealedItem(keyRef: a.keyRef, encName: a.encName, encValue: try AEADBlob(nonce: a.encValue.nonce, ciphertext: Array(a.encValue.ciphertext.dropLast()))),
+        ]
+        var scratch = [UInt8]()
+        var opened = 0
+        for (itemCipher, item) in valid.map({ (cipher, $0) }) + damaged.map({ (cipher, $0) }) + valid.map({ (elsewhere, $0) }) {
+            let fast = Array(item.keyRef.text.utf8).withUnsafeBufferPointer { ref in
+                Array(item.encName.text.utf8).withUnsafeBufferPointer { name in
+                    Array(item.encValue.text.utf8).withUnsafeBufferPointer { value in
+                        itemCipher.openIfValid(keyRef: ref, encName: name, encValue: value, scratch: &scratch)
+                    }
+                }
+            }
+            let reference = try? itemCipher.open(item)
+            #expect((fast == nil) == (reference == nil))
+            if let fast, let reference {
+                #expect(fast.keyRef == reference.keyRef && fast.name == reference.name && fast.value == reference.value)
+                opened += 1
+            }
+        }
+        #expect(opened == valid.count)
+    }
+
     @Test func machineCredentialDerivesAndWraps() throws {
         let credential = MachineCredential.generate()
         let parsed = try MachineCredential(text: credential.text)
