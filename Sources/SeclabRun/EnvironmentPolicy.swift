@@ -14,10 +14,16 @@ public enum EnvironmentPolicy {
 
     /// Whether `name` is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
     public static func isPortable(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else { return false }
-        return name.utf8.allSatisfy { c in
-            (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
-                || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_")
+        var name = name
+        return name.withUTF8 { bytes in
+            guard let first = bytes.first, !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else { return false }
+            for c in bytes {
+                // Lower-case letters are upper-case ones with 0x20 set.
+                let letter = c | 0x20
+                guard (letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+                        || c == UInt8(ascii: "_") else { return false }
+            }
+            return true
         }
     }
 
@@ -67,6 +73,7 @@ struct FamilyMatcher: Sendable {
 
     init(_ families: [EnvironmentFamily], exceptions: Set<String>) {
         var exact = [String: Int]()
+        exact.reserveCapacity(families.reduce(0) { $0 + $1.names.count })
         var prefixes = [[Prefix]](repeating: [], count: 256)
         var suffixes = [Suffix]()
         func add(_ text: String, _ family: Int, anyCase: Bool, noUnderscoreAfter: Bool) {

@@ -1,5 +1,8 @@
 public import SeclabKeys
 public import SeclabPrimitives
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where one secret goes.
 public enum Destination: Sendable, Equatable {
@@ -93,7 +96,7 @@ public struct ExecPlan: Sendable {
                 continue
             }
             try EnvironmentPolicy.check(name, allowed: options.allowedNames, role: "secret name")
-            let hasNUL = item.value.withUnsafeBytes { $0.contains(0) }
+            let hasNUL = item.value.withUnsafeBytes { $0.count > 0 && memchr($0.baseAddress!, 0, $0.count) != nil }
             if hasNUL {
                 throw .usage("secret \(Display.name(name)) contains a NUL byte and cannot be an environment variable",
                              hint: "deliver it as a file with --file \(name)")
@@ -101,11 +104,12 @@ public struct ExecPlan: Sendable {
             injections.append(Injection(name: name, destination: .environment, value: item.value, storedName: item.storedName, source: item.source))
             let nameBytes = Array(name.utf8)
             let key = EnvironmentName(nameBytes)
-            if let at = position[key] {
+            // One hash for a new name (nearly all of them): insert, and put back on a clash.
+            if let at = position.updateValue(environment.count, forKey: key) {
+                position[key] = at
                 if options.keepExisting { continue }
                 environment[at].value = item.value.unprotectedArray()
             } else {
-                position[key] = environment.count
                 environment.append((nameBytes, item.value.unprotectedArray()))
             }
         }

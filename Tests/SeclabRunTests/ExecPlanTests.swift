@@ -51,6 +51,17 @@ import Testing
         #expect(Self.value(allowed, "LD_PRELOAD") == "v")
     }
 
+    /// `[A-Za-z_][A-Za-z0-9_]*`, byte by byte: every ASCII byte after a letter and as the first one.
+    @Test func portableNamesAreExactlyThePOSIXSet() {
+        for byte in UInt8(1)...UInt8(127) {
+            let c = Character(Unicode.Scalar(byte))
+            let letter = c.isASCII && c.isLetter, digit = c.isASCII && c.isNumber, underscore = c == "_"
+            #expect(EnvironmentPolicy.isPortable("A\(c)") == (letter || digit || underscore), "A + \(byte)")
+            #expect(EnvironmentPolicy.isPortable("\(c)A") == (letter || underscore), "\(byte) + A")
+        }
+        #expect(!EnvironmentPolicy.isPortable("") && !EnvironmentPolicy.isPortable("AB\u{E9}"))
+    }
+
     @Test func valuesWithNULAreRefusedForTheEnvironmentButFineAsFiles() throws {
         let nul = try Self.cipher.open(Self.cipher.seal(name: ItemName("BLOB"), value: SecretBytes(copying: [0x41, 0, 0x42])))
         #expect(throws: RunFailure.self) { try ExecPlan.build(command: ["true"], inherited: [], items: [nul], options: Self.options([])) }
