@@ -49,6 +49,8 @@ public enum SeclabRunMain {
         // it holds decrypted values.
         _ = seclab_set_nondumpable()
         seclab_default_crash_signals()
+        // The work after the answer, done once on another thread while the request is out.
+        WarmUp.start(options: options)
 
         // Templates are read and parsed before any network work (a typo costs no pull).
         let templates = try TemplateFiles.load(options.templates)

@@ -168,6 +168,8 @@ import Testing
             seen[String(parts[0])] = String(parts[1])
         }
         #expect(seen == values)
+        // The warm-up's made-up vault (SeclabRun/WarmUp.swift) never reaches the command.
+        #expect(!listed.stdout.contains("WARM_UP_VALUE"))
 
         // The item sorting last by key_ref: the server answers in key_ref order, so it is in the second half.
         try flipLastValueCharacter(inVaultOf: credential)
