@@ -110,6 +110,10 @@ for count in [100, 1000] {
     record("pull response read (strict JSON), \(count) items, \(body.count / 1024) KiB", "seclab", try measure(runs: 30) {
         _ = try PullWire.response(body)
     })
+    // What seclab-run reads with: each item's fields as positions in the body, no strings.
+    record("pull response read as positions (PullWire.spans), \(count) items", "seclab", try measure(runs: 30) {
+        _ = try PullWire.spans(body, itemsAfterKeys: { _ in nil })
+    })
     record("pull response read + open every item, \(count) items", "seclab", try measure(runs: 30) {
         _ = try MachinePull.open(served: body, credential: credential)
     })
