@@ -14,7 +14,12 @@ import Synchronization
 /// * a verified credential is remembered for a short TTL under
 ///   `HMAC(cacheKey, slot_id ‖ auth_secret)`, where `cacheKey` is random per process, so the
 ///   cache holds nothing that could be replayed or checked offline; an entry also records the
-///   hash it was verified against, so a slot re-created with a new secret never matches.
+///   hash it was verified against, so a slot re-created with a new secret never matches;
+/// * concurrent pulls of one credential that miss the cache share one verification: the
+///   first runs Argon2id, the others wait for its result. Without this, every request that
+///   arrived while the entry was missing (at start, after each TTL) ran its own: 32
+///   connections of one credential queued 32 runs on the Argon2id threads, and the pulls
+///   of that moment waited ~0.5 s (bench/results/2026-12-06, PostgreSQL, p99).
 /// The database check that the slot still exists happens on every pull regardless.
 ///
 /// An unknown slot id costs no Argon2id: slot ids are random 122-bit UUIDs
@@ -32,6 +37,9 @@ final class MachineAuthenticator: Sendable {
     let pool: NIOThreadPool
     let queueLimit: Int
     let pending = Atomic<Int>(0)
+    /// Verifications running now, by cache tag and the hash they check against: a second pull
+    /// with the same credential waits for that task instead of starting an Argon2id of its own.
+    let inFlight = Mutex<[[UInt8]: Task<Bool, any Error>]>([:])
 
     init(config: ServerConfig) throws {
         ttl = config.credentialCacheTTLMillis
@@ -97,24 +105,51 @@ final class MachineAuthenticator: Sendable {
             metrics.credentialCache(hit: true)
             return true
         }
-        metrics.credentialCache(hit: false)
         let secret = credential.secret
-        let ok = try await runLimited {
-            secret.withUnsafeBytes { Argon2id.verify(hashString: authHash, password: $0) }
+        let run = { @Sendable () async throws -> Bool in
+            try await self.runLimited { secret.withUnsafeBytes { Argon2id.verify(hashString: authHash, password: $0) } }
+        }
+        guard ttl > 0 else {
+            // Cache turned off: every pull runs its own verification, shared with none.
+            metrics.credentialCache(hit: false)
+            let ok = try await run()
+            metrics.argon2idRun()
+            return ok
+        }
+        let tag = cacheTag(credential)
+        // Why the hash in the key: a waiting pull may take the result only for the same secret
+        // (the tag) checked against the same stored hash (a re-created slot has another).
+        let key = tag + Array(authHash.utf8)
+        let (task, started) = inFlight.withLock { flights -> (Task<Bool, any Error>, Bool) in
+            if let running = flights[key] { return (running, false) }
+            let task = Task { try await run() }
+            flights[key] = task
+            return (task, true)
+        }
+        // A pull that waited ran no Argon2id of its own: counted as a hit (misses count runs).
+        metrics.credentialCache(hit: !started)
+        guard started else { return try await task.value }
+        let ok: Bool
+        do {
+            ok = try await task.value
+        } catch {
+            inFlight.withLock { _ = $0.removeValue(forKey: key) }
+            throw error
         }
         metrics.argon2idRun()
-        guard ok else { return false }
-        guard ttl > 0 else { return true }  // cache turned off
-        let tag = cacheTag(credential)
-        cache.withLock { cache in
-            if cache.count >= capacity {
-                cache = cache.filter { $0.value.expires > now }
-                // Still full: drop an arbitrary half rather than grow without bound.
-                if cache.count >= capacity { cache = Dictionary(uniqueKeysWithValues: cache.prefix(capacity / 2).map { ($0.key, $0.value) }) }
+        if ok {
+            cache.withLock { cache in
+                if cache.count >= capacity {
+                    cache = cache.filter { $0.value.expires > now }
+                    // Still full: drop an arbitrary half rather than grow without bound.
+                    if cache.count >= capacity { cache = Dictionary(uniqueKeysWithValues: cache.prefix(capacity / 2).map { ($0.key, $0.value) }) }
+                }
+                cache[tag] = Entry(authHash: authHash, expires: now + ttl)
             }
-            cache[tag] = Entry(authHash: authHash, expires: now + ttl)
         }
-        return true
+        // Remembered first, then no longer in flight: a pull in between finds one or the other.
+        inFlight.withLock { _ = $0.removeValue(forKey: key) }
+        return ok
     }
 }
 
