@@ -86,6 +86,8 @@ public struct ItemCipher: Sendable {
     private let namePrefix: [UInt8], valuePrefix: [UInt8]
     /// The index key's HMAC schedule, built once: every item of a pull re-checks its key ref.
     private let indexSchedule: HMACSHA256.KeySchedule
+    /// The vault key as the AEAD takes it, wrapped once (`openIfValid` runs per item).
+    private let valueKey: SymmetricKey
 
     /// Make a cipher for one vault.
     public init(vaultKey: VaultKey, indexKey: IndexKey, context: VaultContext) {
@@ -95,6 +97,7 @@ public struct ItemCipher: Sendable {
         namePrefix = context.aad(Labels.itemName)
         valuePrefix = context.aad(Labels.itemValue)
         indexSchedule = HMACSHA256.KeySchedule(key: indexKey.secretBytes)
+        valueKey = vaultKey.symmetricKey
     }
 
     /// `key_ref = HMAC(index_key, normalize(name))`. Computed locally, so names never leave the machine.
@@ -162,7 +165,7 @@ public struct ItemCipher: Sendable {
         let nameCapacity = AEADBlob.ciphertextCapacity(utf8Count: nameText.count)
         let needed = refCount + 2 * nonceCount + aadCount + nameCapacity + AEADBlob.ciphertextCapacity(utf8Count: valueText.count)
         if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
-        let key = vaultKey.symmetricKey
+        let key = valueKey
         return scratch.withUnsafeMutableBufferPointer { scratch -> OpenedItem? in
             let ref = scratch.baseAddress!, nameNonce = ref + refCount, valueNonce = nameNonce + nonceCount
             let aad = valueNonce + nonceCount, nameBlob = aad + aadCount, valueBlob = nameBlob + nameCapacity
